@@ -1,0 +1,141 @@
+package passport
+
+import (
+	"context"
+	"net/http"
+	"sync"
+)
+
+// stateKey is the context key of the per-request authentication state.
+type stateKey struct{}
+
+// requestState is shared by the middleware, the strategies and the handler of
+// one request. Login and Logout update it so that the rest of the request
+// sees the new user.
+type requestState struct {
+	auth *Authenticator
+	opts *callOptions
+
+	mu            sync.Mutex
+	user          any
+	info          *Info
+	authenticated bool
+	properties    map[string]any
+}
+
+func stateFrom(ctx context.Context) *requestState {
+	st, _ := ctx.Value(stateKey{}).(*requestState)
+	return st
+}
+
+// withState returns a request carrying a fresh state for one Authenticate
+// call. The user of an enclosing call, if any, is carried over.
+func withState(r *http.Request, a *Authenticator, opts *callOptions) (*http.Request, *requestState) {
+	st := &requestState{auth: a, opts: opts}
+	if outer := stateFrom(r.Context()); outer != nil {
+		outer.mu.Lock()
+		st.user, st.info, st.authenticated = outer.user, outer.info, outer.authenticated
+		if len(outer.properties) > 0 {
+			st.properties = make(map[string]any, len(outer.properties))
+			for k, v := range outer.properties {
+				st.properties[k] = v
+			}
+		}
+		outer.mu.Unlock()
+	}
+	return r.WithContext(context.WithValue(r.Context(), stateKey{}, st)), st
+}
+
+func (st *requestState) setUser(user any, info *Info) {
+	st.mu.Lock()
+	st.user, st.info, st.authenticated = user, info, user != nil
+	st.mu.Unlock()
+}
+
+func (st *requestState) setProperty(name string, value any) {
+	st.mu.Lock()
+	if st.properties == nil {
+		st.properties = make(map[string]any)
+	}
+	st.properties[name] = value
+	st.mu.Unlock()
+}
+
+// User returns the authenticated user of the request, or nil. It ports
+// Passport's req.user.
+func User(r *http.Request) any { return UserFromContext(r.Context()) }
+
+// UserFromContext is [User] for a context.
+func UserFromContext(ctx context.Context) any {
+	st := stateFrom(ctx)
+	if st == nil {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.user
+}
+
+// UserAs returns the authenticated user as a T. The boolean is false when
+// the request is anonymous or the user is not a T.
+func UserAs[T any](r *http.Request) (T, bool) {
+	user, ok := UserFromContext(r.Context()).(T)
+	return user, ok
+}
+
+// IsAuthenticated reports whether the request has an authenticated user. It
+// ports Passport's req.isAuthenticated().
+func IsAuthenticated(r *http.Request) bool { return IsAuthenticatedContext(r.Context()) }
+
+// IsAuthenticatedContext is [IsAuthenticated] for a context.
+func IsAuthenticatedContext(ctx context.Context) bool {
+	st := stateFrom(ctx)
+	if st == nil {
+		return false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.authenticated
+}
+
+// InfoFrom returns the info that the successful strategy attached, or nil.
+func InfoFrom(r *http.Request) *Info { return InfoFromContext(r.Context()) }
+
+// InfoFromContext is [InfoFrom] for a context.
+func InfoFromContext(ctx context.Context) *Info {
+	st := stateFrom(ctx)
+	if st == nil {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.info
+}
+
+// Property returns the user that a call with [AssignProperty](name)
+// authenticated, or nil.
+func Property(r *http.Request, name string) any {
+	return PropertyFromContext(r.Context(), name)
+}
+
+// PropertyFromContext is [Property] for a context.
+func PropertyFromContext(ctx context.Context, name string) any {
+	st := stateFrom(ctx)
+	if st == nil {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.properties[name]
+}
+
+// SessionFromContext returns the session manager of the Authenticator that
+// is running the request, or nil outside an Authenticate call or when the
+// Authenticator has none.
+func SessionFromContext(ctx context.Context) Session {
+	st := stateFrom(ctx)
+	if st == nil || st.auth == nil {
+		return nil
+	}
+	return st.auth.sessions
+}
