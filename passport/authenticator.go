@@ -193,6 +193,9 @@ func combineFailures(failures []Result) Result {
 			if combined.Info == nil && f.Info != nil {
 				combined.Info = f.Info
 			}
+			if combined.Err == nil && f.Err != nil {
+				combined.Err = f.Err
+			}
 		}
 	}
 	for _, f := range failures {
@@ -299,6 +302,7 @@ func (c Call) fail(w http.ResponseWriter, r *http.Request, res Result) {
 			Status:     res.Status,
 			Message:    res.message(),
 			Challenges: res.challenges,
+			Err:        res.Err,
 		}, c.opts.json)
 		return
 	}

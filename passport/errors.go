@@ -38,7 +38,12 @@ type AuthenticationError struct {
 	Message string
 	// Challenges are the valid WWW-Authenticate values the strategies gave.
 	Challenges []string
+	// Err is the cause a strategy attached to its failure, or nil.
+	Err error
 }
+
+// Unwrap returns the cause.
+func (e *AuthenticationError) Unwrap() error { return e.Err }
 
 func (e *AuthenticationError) Error() string {
 	if e.Message != "" {

@@ -54,6 +54,22 @@ func sessionLoaded(s Session, ctx context.Context) (loaded bool) {
 	return true
 }
 
+// RequireSession returns the session manager of the Authenticator running
+// the request. It returns [ErrNoSessionManager] outside an Authenticate call
+// or when the Authenticator has none, and [ErrSessionNotLoaded] when no
+// session middleware loaded the session. Strategies that keep state in the
+// session call it first.
+func RequireSession(ctx context.Context) (Session, error) {
+	st := stateFrom(ctx)
+	if st == nil || st.auth == nil {
+		return nil, ErrNoSessionManager
+	}
+	if err := st.auth.checkSession(ctx); err != nil {
+		return nil, err
+	}
+	return st.auth.sessions, nil
+}
+
 func (a *Authenticator) checkSession(ctx context.Context) error {
 	if a.sessions == nil {
 		return ErrNoSessionManager

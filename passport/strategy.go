@@ -90,7 +90,8 @@ type Result struct {
 	// the page requested before an OAuth 2.0 flow began. It is honored only
 	// with [SuccessReturnToOrRedirect] and only after [SafeReturnTo].
 	ReturnTo string
-	// Err is the cause of an error outcome.
+	// Err is the cause of an error outcome. A failure may carry one too,
+	// such as a provider's refusal, for [FailWithError] and callbacks.
 	Err error
 	// CredentialsMissing marks a failure of a strategy that found none of
 	// the credentials it looks for. In a chain, such a failure does not
