@@ -3,8 +3,10 @@ module github.com/go-passport/passport
 go 1.26.0
 
 require (
-	github.com/alexedwards/scs/v2 v2.9.0 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
-	golang.org/x/oauth2 v0.38.0 // indirect
-	golang.org/x/sync v0.25.0 // indirect
+	github.com/alexedwards/scs/v2 v2.9.0
+	github.com/stretchr/testify v1.12.1
+	golang.org/x/oauth2 v0.38.0
+	golang.org/x/sync v0.25.0
 )
+
+require go.yaml.in/yaml/v3 v3.0.5 // indirect
