@@ -1,6 +1,7 @@
 package passport
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -108,9 +109,10 @@ func (a *Authenticator) AuthenticateCallback(fn CallbackFunc, names ...string) h
 
 // Authenticate returns middleware that tries the named strategies in order.
 // A success, redirect, pass or error ends the chain; only a failure moves on
-// to the next strategy. When all fail, the response has the first status a
-// strategy that examined credentials gave (else the first status at all,
-// else 401) and, for 401, every valid WWW-Authenticate challenge.
+// to the next strategy. When all fail, the response has the first status
+// given by a strategy that examined credentials, else 401. Only when every
+// strategy found no credentials does the first status of any of them
+// count. A 401 carries every valid WWW-Authenticate challenge.
 //
 // It panics if names is empty or a name is not registered, because that is
 // a setup mistake. A strategy removed later with Unuse makes requests fail
@@ -177,27 +179,22 @@ func (c Call) run(r *http.Request, names []string) Result {
 	return combineFailures(failures)
 }
 
-// combineFailures merges the failures of a chain. Failures that examined
-// credentials decide the status and message over those that found none.
+// combineFailures merges the failures of a chain. The status and message
+// come from the failures that examined credentials, and from the others only
+// when every strategy found none, so that a strategy without credentials
+// never overrides the 401 default of one that rejected them.
 func combineFailures(failures []Result) Result {
 	combined := Result{Outcome: OutcomeFail}
 	var challenges []string
-	for _, pass := range []bool{false, true} {
-		for _, f := range failures {
-			if f.CredentialsMissing != pass {
-				continue
-			}
-			if combined.Status == 0 && f.Status != 0 {
-				combined.Status = f.Status
-			}
-			if combined.Info == nil && f.Info != nil {
-				combined.Info = f.Info
-			}
-			if combined.Err == nil && f.Err != nil {
-				combined.Err = f.Err
-			}
+	for _, f := range decidingFailures(failures) {
+		if combined.Status == 0 && f.Status != 0 {
+			combined.Status = f.Status
+		}
+		if combined.Info == nil && f.Info != nil {
+			combined.Info = f.Info
 		}
 	}
+	combined.Err = firstCause(failures)
 	for _, f := range failures {
 		if validChallenge(f.Challenge) {
 			challenges = append(challenges, f.Challenge)
@@ -211,7 +208,41 @@ func combineFailures(failures []Result) Result {
 	}
 	combined.challenges = challenges
 	combined.CredentialsMissing = allMissing(failures)
+	for _, f := range failures {
+		combined.json = combined.json || f.json
+	}
 	return combined
+}
+
+// decidingFailures returns the failures that examined credentials, or all
+// of them when none did.
+func decidingFailures(failures []Result) []Result {
+	var rejections []Result
+	for _, f := range failures {
+		if !f.CredentialsMissing {
+			rejections = append(rejections, f)
+		}
+	}
+	if len(rejections) == 0 {
+		return failures
+	}
+	return rejections
+}
+
+// firstCause returns the first error attached to a failure that examined
+// credentials, else the first attached to any failure, else nil.
+func firstCause(failures []Result) error {
+	for _, f := range decidingFailures(failures) {
+		if f.Err != nil {
+			return f.Err
+		}
+	}
+	for _, f := range failures {
+		if f.Err != nil {
+			return f.Err
+		}
+	}
+	return nil
 }
 
 func allMissing(failures []Result) bool {
@@ -232,7 +263,7 @@ func (c Call) respond(w http.ResponseWriter, r *http.Request, st *requestState, 
 	case OutcomeRedirect:
 		writeRedirect(w, res.Location, res.Status, r.Method)
 	case OutcomeError:
-		c.auth.handleError(w, r, res.Err, c.opts.json)
+		c.auth.handleError(w, r, res.Err, c.opts.json || res.json)
 	default:
 		next.ServeHTTP(w, r)
 	}
@@ -276,13 +307,26 @@ func (c Call) successTarget(r *http.Request, res Result) string {
 		return c.opts.successRedirect
 	}
 	returnTo := res.ReturnTo
-	if returnTo == "" && c.auth.sessions != nil && !c.opts.noSession {
-		returnTo, _ = c.auth.sessions.Get(r.Context(), SessionReturnToKey).(string)
-		if returnTo != "" {
-			c.auth.sessions.Remove(r.Context(), SessionReturnToKey)
+	if !c.opts.noSession {
+		// Take the session's path even when the result has its own, so that
+		// a stale one cannot redirect a later login.
+		stored := c.auth.popReturnTo(r.Context())
+		if returnTo == "" {
+			returnTo = stored
 		}
 	}
 	return SafeReturnTo(returnTo, c.opts.successRedirect)
+}
+
+// popReturnTo removes and returns the session's return-to path, or "" when
+// there is none or no session is loaded.
+func (a *Authenticator) popReturnTo(ctx context.Context) string {
+	if a.checkSession(ctx) != nil || !a.sessions.Exists(ctx, SessionReturnToKey) {
+		return ""
+	}
+	returnTo, _ := a.sessions.Get(ctx, SessionReturnToKey).(string)
+	a.sessions.Remove(ctx, SessionReturnToKey)
+	return returnTo
 }
 
 func (c Call) fail(w http.ResponseWriter, r *http.Request, res Result) {
@@ -303,8 +347,8 @@ func (c Call) fail(w http.ResponseWriter, r *http.Request, res Result) {
 			Message:    res.message(),
 			Challenges: res.challenges,
 			Err:        res.Err,
-		}, c.opts.json)
+		}, c.opts.json || res.json)
 		return
 	}
-	writeFailure(w, r, res, c.opts.json)
+	writeFailure(w, r, res, c.opts.json || res.json)
 }

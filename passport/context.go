@@ -129,6 +129,16 @@ func PropertyFromContext(ctx context.Context, name string) any {
 	return st.properties[name]
 }
 
+// SetProperty stores value under name for the rest of the request, readable
+// with [Property]. Strategies use it to expose what they restored besides
+// the user, as Passport strategies set properties on req. It does nothing
+// outside an Authenticate call.
+func SetProperty(ctx context.Context, name string, value any) {
+	if st := stateFrom(ctx); st != nil {
+		st.setProperty(name, value)
+	}
+}
+
 // SessionFromContext returns the session manager of the Authenticator that
 // is running the request, or nil outside an Authenticate call or when the
 // Authenticator has none.

@@ -180,7 +180,15 @@ func (a *Authenticator) Login(w http.ResponseWriter, r *http.Request, user any) 
 // registered strategy that implements [LogoutHook] clean up, then destroys
 // the session entry, which removes every key that any strategy wrote, and
 // makes the session middleware expire the cookie.
+//
+// NOTE: with scs v2.9.0, a request that loaded the session before Logout
+// and changes it afterwards commits the old token again, login included.
 func (a *Authenticator) Logout(w http.ResponseWriter, r *http.Request) error {
+	if stateFrom(r.Context()) == nil {
+		// Outside an Authenticate call, give the hooks the state through
+		// which RequireSession finds this Authenticator's sessions.
+		r, _ = withState(r, a, &callOptions{})
+	}
 	ctx := r.Context()
 	if err := a.checkSession(ctx); err != nil {
 		return err

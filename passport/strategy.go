@@ -100,6 +100,8 @@ type Result struct {
 
 	// challenges are all valid challenges of a combined chain failure.
 	challenges []string
+	// json makes the failure or error response of this result JSON.
+	json bool
 
 	// restored marks a success whose user came from the existing session, so
 	// the Authenticator does not log the user in again.
@@ -163,6 +165,13 @@ func Pass() Result { return Result{Outcome: OutcomePass} }
 
 // Error reports that authentication could not be decided because of err.
 func Error(err error) Result { return Result{Outcome: OutcomeError, Err: err} }
+
+// AsJSON returns a copy of r whose failure or error response has a JSON
+// body whatever the request accepts, as an API strategy needs.
+func (r Result) AsJSON() Result {
+	r.json = true
+	return r
+}
 
 // Restored reports whether r was built with [Restore].
 func (r Result) Restored() bool { return r.restored }
