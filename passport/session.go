@@ -181,8 +181,9 @@ func (a *Authenticator) Login(w http.ResponseWriter, r *http.Request, user any) 
 // the session entry, which removes every key that any strategy wrote, and
 // makes the session middleware expire the cookie.
 //
-// NOTE: with scs v2.9.0, a request that loaded the session before Logout
-// and changes it afterwards commits the old token again, login included.
+// With scs v2.9.0, a request that loaded the session before Logout and
+// changes it afterwards commits the old token again, login included, unless
+// the session store is wrapped with [GuardStore].
 func (a *Authenticator) Logout(w http.ResponseWriter, r *http.Request) error {
 	if stateFrom(r.Context()) == nil {
 		// Outside an Authenticate call, give the hooks the state through
