@@ -1,0 +1,95 @@
+package refresh
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/go-passport/passport/passport"
+	"github.com/go-passport/passport/strategies/local"
+	"github.com/go-passport/passport/strategies/oauth2"
+)
+
+// OAuth2StrategyCallback returns the verify function for oauth2.New that
+// stores the token response as the session's ticket and returns the
+// [*User] built from the profile. It ports getOAuth2StrategyCallback.
+func (s *Strategy) OAuth2StrategyCallback() oauth2.VerifyFunc {
+	return func(ctx context.Context, token *oauth2.Token, profile any) (any, *passport.Info, error) {
+		user := userFromProfile(profile)
+		if err := s.login(ctx, token, user); err != nil {
+			return nil, nil, err
+		}
+		return user, nil, nil
+	}
+}
+
+// LocalStrategyCallback returns the verify function for local.New that logs
+// the user in with the OAuth 2.0 resource owner password credentials grant
+// against the token endpoint of the registered OAuth2 strategy, with its
+// client credentials. It ports getLocalStrategyCallback.
+//
+// A rejected password (invalid_grant) is a login failure with the message
+// "invalid username or password". A provider that is down gives a 503; any
+// other refusal gives a 502 carrying the provider's error code.
+func (s *Strategy) LocalStrategyCallback() local.VerifyFunc {
+	return func(ctx context.Context, username, password string) (any, *passport.Info, error) {
+		provider := s.oauth2Strategy()
+		if provider == nil {
+			return nil, nil, ErrNoOAuth2Strategy
+		}
+		token, err := provider.PasswordGrant(ctx, username, password)
+		if err != nil {
+			return s.passwordGrantFailure(err)
+		}
+		user := &User{Name: username}
+		if err := s.login(ctx, token, user); err != nil {
+			return nil, nil, err
+		}
+		return user, nil, nil
+	}
+}
+
+func (s *Strategy) passwordGrantFailure(err error) (any, *passport.Info, error) {
+	var tokenErr *oauth2.TokenError
+	switch {
+	case isTransient(err):
+		return nil, nil, s.unavailable(err)
+	case errors.As(err, &tokenErr) && tokenErr.Code == "invalid_grant":
+		return nil, &passport.Info{Message: "invalid username or password"}, nil
+	}
+	return nil, nil, providerError(err)
+}
+
+// login stores a new ticket for the session, replacing any earlier one.
+func (s *Strategy) login(ctx context.Context, token *oauth2.Token, user *User) error {
+	sessions, err := passport.RequireSession(ctx)
+	if err != nil {
+		return err
+	}
+	if old, _ := sessions.Get(ctx, s.cfg.UserProperty).(string); old != "" {
+		_ = s.endTicket(old)
+	}
+	id := newTicketID()
+	rec := &record{Version: 1, User: user, Ticket: newTicket(token, s.cfg.Now(), s.cfg.DefaultExpiresIn)}
+	if err := s.save(id, rec); err != nil {
+		return &passport.HTTPError{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable",
+			Message: "cannot store the login, try again shortly", Err: err}
+	}
+	sessions.Put(ctx, s.cfg.UserProperty, id)
+	return nil
+}
+
+// Logout implements [passport.LogoutHook]: it ends the session's ticket so
+// that neither a later request nor a refresh still running can use it.
+func (s *Strategy) Logout(ctx context.Context) error {
+	sessions, err := passport.RequireSession(ctx)
+	if err != nil {
+		return err
+	}
+	id, _ := sessions.Get(ctx, s.cfg.UserProperty).(string)
+	if id == "" {
+		return nil
+	}
+	sessions.Remove(ctx, s.cfg.UserProperty)
+	return s.endTicket(id)
+}

@@ -1,0 +1,80 @@
+package refresh
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-passport/passport/passport"
+	"github.com/go-passport/passport/strategies/oauth2"
+)
+
+var (
+	// errTicketEnded reports a ticket that is missing, expired in the
+	// store or ended by a logout.
+	errTicketEnded = errors.New("refresh: ticket ended")
+
+	// ErrNoRefreshToken reports an access token that needs a refresh but
+	// came without a refresh token. The ticket ends, as with
+	// invalid_grant.
+	ErrNoRefreshToken = errors.New("refresh: cannot refresh access token: no refresh token")
+
+	// ErrNotAuthenticated is returned by the outbound client and token
+	// source of a request whose session has no valid ticket.
+	ErrNotAuthenticated = errors.New("refresh: request is not authenticated")
+)
+
+// isTerminal reports a refresh failure after which the refresh token can
+// never work again: invalid_grant (expired, revoked or spent), a client the
+// provider no longer accepts, or no refresh token at all.
+func isTerminal(err error) bool {
+	if errors.Is(err, ErrNoRefreshToken) {
+		return true
+	}
+	var tokenErr *oauth2.TokenError
+	if !errors.As(err, &tokenErr) || oauth2.IsTransient(err) {
+		return false
+	}
+	return tokenErr.Code == "invalid_grant" || tokenErr.Code == "invalid_client"
+}
+
+// isTransient reports a failure that a later attempt may not have:
+// network errors, timeouts, 5xx, 429 and bodies that do not parse.
+func isTransient(err error) bool {
+	var storeErr *storeError
+	if oauth2.IsTransient(err) || errors.As(err, &storeErr) {
+		return true
+	}
+	// The refresh's own timeout, not the request's.
+	return errors.Is(err, context.DeadlineExceeded)
+}
+
+// unavailable is the 503 sent when the provider fails and the access token
+// has expired.
+func (s *Strategy) unavailable(err error) *passport.HTTPError {
+	seconds := int((s.cfg.RetryAfter + time.Second - 1) / time.Second)
+	return &passport.HTTPError{
+		Status:  http.StatusServiceUnavailable,
+		Code:    "temporarily_unavailable",
+		Message: "the authorization server is unavailable, try again shortly",
+		Header:  http.Header{"Retry-After": {strconv.Itoa(seconds)}},
+		Err:     err,
+	}
+}
+
+// providerError wraps a refusal of the provider that is neither terminal nor
+// transient, keeping its OAuth 2.0 error code.
+func providerError(err error) error {
+	var tokenErr *oauth2.TokenError
+	if errors.As(err, &tokenErr) {
+		return &passport.HTTPError{
+			Status:  http.StatusBadGateway,
+			Code:    tokenErr.Code,
+			Message: "the authorization server rejected the request: " + tokenErr.Code,
+			Err:     err,
+		}
+	}
+	return err
+}

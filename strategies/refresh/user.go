@@ -1,0 +1,73 @@
+package refresh
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/go-passport/passport/passport"
+)
+
+// User is the user that the refresh strategy logs in: the username of a
+// password-grant login, or the name taken from the profile of a code-flow
+// login.
+type User struct {
+	// Name is the username, or the profile's preferred_username, name,
+	// sub, username or user field, in that order.
+	Name string `json:"name"`
+	// Profile is the profile that the OAuth2 strategy's ProfileLoader
+	// returned, when it is a JSON object.
+	Profile map[string]any `json:"profile,omitempty"`
+}
+
+// userFromProfile builds a User from a code-flow profile.
+func userFromProfile(profile any) *User {
+	u := &User{}
+	switch p := profile.(type) {
+	case map[string]any:
+		u.Profile = p
+	case nil:
+		return u
+	default:
+		b, err := json.Marshal(p)
+		if err != nil || json.Unmarshal(b, &u.Profile) != nil {
+			return u
+		}
+	}
+	for _, key := range []string{"preferred_username", "name", "sub", "username", "user"} {
+		if name, ok := u.Profile[key].(string); ok && name != "" {
+			u.Name = name
+			break
+		}
+	}
+	return u
+}
+
+// SerializeUser is a [passport.SerializeFunc] for [*User]: it keeps the
+// user in the session as JSON. Other users are passed to the next
+// serializer. Register it with auth.SerializeUser(refresh.SerializeUser).
+func SerializeUser(_ context.Context, user any) (string, error) {
+	u, ok := user.(*User)
+	if !ok {
+		return "", passport.ErrPass
+	}
+	b, err := json.Marshal(u)
+	if err != nil {
+		return "", fmt.Errorf("refresh: cannot serialize user: %w", err)
+	}
+	return string(b), nil
+}
+
+// DeserializeUser is the [passport.DeserializeFunc] that reverses
+// [SerializeUser]. Strings that are not a serialized [*User] are passed to
+// the next deserializer.
+func DeserializeUser(_ context.Context, id string) (any, error) {
+	if len(id) == 0 || id[0] != '{' {
+		return nil, passport.ErrPass
+	}
+	var u User
+	if err := json.Unmarshal([]byte(id), &u); err != nil {
+		return nil, passport.ErrPass
+	}
+	return &u, nil
+}
