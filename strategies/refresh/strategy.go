@@ -78,7 +78,7 @@ func (s *Strategy) oauth2Strategy() *oauth2.Strategy {
 // noRedirectKey is the strategy option set by NoRedirect.
 type noRedirectKey struct{}
 
-// NoRedirect is the per-call option that answers unauthenticated requests
+// NoRedirect is the per-call option that rejects unauthenticated requests
 // with 401 and a JSON body instead of redirecting them, as Passport's
 // {noredirect: true}. Failures and errors of the call are JSON too.
 func NoRedirect() passport.Option {
