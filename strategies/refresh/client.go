@@ -26,7 +26,8 @@ func (s *Strategy) Ticket(r *http.Request) *Ticket {
 // reads the current ticket and refreshes it, shared with concurrent
 // requests, when it is inside the refresh window, so what it refreshes is
 // stored for the session. It returns [ErrNotAuthenticated] once the ticket
-// has ended.
+// has ended, and on a request that did not pass through an Authenticate
+// call, because the session is reached through that call.
 func (s *Strategy) TokenSource(r *http.Request) xoauth2.TokenSource {
 	ctx := r.Context()
 	id := ""

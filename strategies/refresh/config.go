@@ -59,7 +59,9 @@ type Config struct {
 	RefreshTimeout time.Duration
 
 	// RetryAfter is the Retry-After value of the 503 sent when the provider
-	// fails and the access token has expired. Default 5 s.
+	// fails and the access token has expired. It is also how long, after
+	// such a failure, requests are served with an access token that still
+	// works instead of trying the provider again. Default 5 s.
 	RetryAfter time.Duration
 
 	// Store keeps tickets apart from the session data, so that a request
@@ -68,8 +70,10 @@ type Config struct {
 	// means an in-process memory store, which suits a single instance.
 	Store Store
 
-	// TicketLifetime is how long an unused ticket is kept in Store; each
-	// refresh extends it. Set it to the session lifetime. Default 24 h.
+	// TicketLifetime is how long a ticket is kept in Store after the login
+	// or refresh that last wrote it. Set it to the session manager's
+	// Lifetime, which login renews, so the ticket lasts as long as the
+	// session. Default 24 h.
 	TicketLifetime time.Duration
 
 	// HTTPClient is the base client of [Strategy.Client] for calls to

@@ -68,13 +68,17 @@ func (s *Strategy) unavailable(err error) *passport.HTTPError {
 // transient, keeping its OAuth 2.0 error code.
 func providerError(err error) error {
 	var tokenErr *oauth2.TokenError
-	if errors.As(err, &tokenErr) {
-		return &passport.HTTPError{
-			Status:  http.StatusBadGateway,
-			Code:    tokenErr.Code,
-			Message: "the authorization server rejected the request: " + tokenErr.Code,
-			Err:     err,
-		}
+	if !errors.As(err, &tokenErr) {
+		return err
 	}
-	return err
+	message := "the authorization server rejected the request: " + tokenErr.Code
+	if tokenErr.Code == "" {
+		message = "the authorization server rejected the request with status " + strconv.Itoa(tokenErr.Status)
+	}
+	return &passport.HTTPError{
+		Status:  http.StatusBadGateway,
+		Code:    tokenErr.Code,
+		Message: message,
+		Err:     err,
+	}
 }

@@ -52,7 +52,14 @@ func (s *Strategy) current(ctx context.Context, id string) (*record, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !rec.Ticket.needsRefresh(s.cfg.Now(), s.cfg.RefreshWindow) {
+	now := s.cfg.Now()
+	if !rec.Ticket.needsRefresh(now, s.cfg.RefreshWindow) {
+		return rec, nil
+	}
+	if rec.Ticket.Valid(now) && s.backingOff(id, now) {
+		// The provider failed moments ago and the token still works:
+		// serve with it instead of making every request wait on the
+		// provider.
 		return rec, nil
 	}
 	refreshed, err := s.refresh(ctx, id)
@@ -95,6 +102,11 @@ func (s *Strategy) refreshDetached(id string) (*record, error) {
 	}
 
 	ticket, err := s.callTokenEndpoint(ctx, rec)
+	if isTransient(err) {
+		s.backoff.Store(id, s.cfg.Now().Add(s.cfg.RetryAfter))
+	} else {
+		s.backoff.Delete(id)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -223,4 +235,18 @@ func errorCode(err error) string {
 		return tokenErr.Code
 	}
 	return ""
+}
+
+// backingOff reports whether a transient failure of the ticket's last
+// refresh is more recent than RetryAfter.
+func (s *Strategy) backingOff(id string, now time.Time) bool {
+	until, ok := s.backoff.Load(id)
+	if !ok {
+		return false
+	}
+	if now.Before(until.(time.Time)) {
+		return true
+	}
+	s.backoff.CompareAndDelete(id, until)
+	return false
 }

@@ -32,6 +32,10 @@ type Strategy struct {
 	local       *local.Strategy
 	flights     singleflight.Group
 	ticketLocks [64]sync.Mutex
+	// backoff maps a ticket ID to the time until which a refresh is not
+	// retried while the access token still works, after a transient
+	// failure.
+	backoff sync.Map
 }
 
 var (

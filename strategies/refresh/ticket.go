@@ -11,9 +11,12 @@ import (
 	"github.com/go-passport/passport/strategies/oauth2"
 )
 
-// Ticket is a user's OAuth 2.0 token set, kept server-side. Its String and
-// LogValue methods redact the tokens, so printing or logging a Ticket does
-// not leak them.
+// Ticket is a user's OAuth 2.0 token set, kept server-side. Its String,
+// GoString and LogValue methods redact the tokens, so printing or logging a
+// *Ticket does not leak them.
+//
+// NOTE: the methods have pointer receivers, so a Ticket value (not a
+// pointer) prints with its fields, tokens included.
 type Ticket struct {
 	AccessToken  string
 	RefreshToken string
@@ -42,6 +45,10 @@ func (t *Ticket) String() string {
 	}
 	return fmt.Sprintf("ticket{type=%s expiry=%s scope=%q}", t.TokenType, t.Expiry.Format(time.RFC3339), t.Scope)
 }
+
+// GoString returns [Ticket.String], so that %#v does not print the tokens
+// either.
+func (t *Ticket) GoString() string { return t.String() }
 
 // LogValue implements slog.LogValuer without the tokens.
 func (t *Ticket) LogValue() slog.Value {
@@ -81,8 +88,9 @@ func newTicket(tok *oauth2.Token, now time.Time, defaultExpiresIn time.Duration)
 		IDToken:      tok.IDToken,
 		IssuedAt:     now,
 	}
-	if tok.ExpiresIn <= 0 || t.Expiry.IsZero() {
-		// An expires_in of zero or less would make every request refresh.
+	if t.Expiry.IsZero() || tok.ExpiresIn < 0 {
+		// A negative expires_in would make every request refresh. The
+		// oauth2 strategy leaves Expiry zero for an expires_in of 0.
 		t.Expiry = now.Add(defaultExpiresIn)
 		t.ExpiresInMissing = true
 	}

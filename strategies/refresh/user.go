@@ -59,10 +59,14 @@ func SerializeUser(_ context.Context, user any) (string, error) {
 }
 
 // DeserializeUser is the [passport.DeserializeFunc] that reverses
-// [SerializeUser]. Strings that are not a serialized [*User] are passed to
-// the next deserializer.
+// [SerializeUser]. Strings that are not a serialized [*User], JSON objects
+// with other fields included, are passed to the next deserializer.
 func DeserializeUser(_ context.Context, id string) (any, error) {
 	if len(id) == 0 || id[0] != '{' {
+		return nil, passport.ErrPass
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(id), &fields); err != nil || !isSerializedUser(fields) {
 		return nil, passport.ErrPass
 	}
 	var u User
@@ -70,4 +74,18 @@ func DeserializeUser(_ context.Context, id string) (any, error) {
 		return nil, passport.ErrPass
 	}
 	return &u, nil
+}
+
+// isSerializedUser reports whether fields are those that SerializeUser
+// writes: always "name", and "profile" when the user has one.
+func isSerializedUser(fields map[string]json.RawMessage) bool {
+	if _, ok := fields["name"]; !ok {
+		return false
+	}
+	for key := range fields {
+		if key != "name" && key != "profile" {
+			return false
+		}
+	}
+	return true
 }
