@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"sync"
 )
 
@@ -270,7 +271,7 @@ func (c Call) respond(w http.ResponseWriter, r *http.Request, st *requestState, 
 }
 
 func (c Call) succeed(w http.ResponseWriter, r *http.Request, st *requestState, res Result, next http.Handler) {
-	if res.User == nil {
+	if isNil(res.User) {
 		c.auth.handleError(w, r, errors.New("passport: strategy reported success without a user"), c.opts.json)
 		return
 	}
@@ -351,4 +352,18 @@ func (c Call) fail(w http.ResponseWriter, r *http.Request, res Result) {
 		return
 	}
 	writeFailure(w, r, res, c.opts.json || res.json)
+}
+
+// isNil reports whether v is nil or a nil pointer, map, slice, channel or
+// function wrapped in an interface, as a strategy returning a typed nil
+// user produces.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
 }

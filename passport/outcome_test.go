@@ -280,3 +280,14 @@ func TestOutcomeAsJSON(t *testing.T) {
 		})
 	}
 }
+
+func TestSuccessWithTypedNilUser(t *testing.T) {
+	type account struct{ name string }
+	f := newFixture(t)
+	f.use("typed-nil", passport.Success((*account)(nil), nil))
+	f.protect("/typed-nil", f.auth.Authenticate("typed-nil"))
+
+	res := f.get("/typed-nil")
+	assert.Equal(t, http.StatusInternalServerError, res.StatusCode)
+	assert.Empty(t, f.sessionCookie(res), "no login for a nil user")
+}
