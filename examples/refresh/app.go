@@ -102,6 +102,9 @@ func newApp(cfg appConfig) *app {
 // Handler returns the app's routes wrapped in the session middleware.
 func (a *app) Handler() http.Handler {
 	r := chi.NewRouter()
+	// SecureCookies wraps the session middleware, so that it can mark the
+	// session cookie Secure on requests that arrived over TLS.
+	r.Use(passport.SecureCookies)
 	r.Use(a.sessions.LoadAndSave)
 
 	main := a.auth.Authenticate("main")
@@ -127,6 +130,12 @@ func returnTo(r *http.Request) string {
 	return passport.SafeReturnTo(r.URL.Query().Get("callback"), "/profile")
 }
 
+// pageCallback is the callback parameter that the login page carries on to
+// its form and its OAuth 2.0 link, or "" when SafeReturnTo rejects it.
+func pageCallback(r *http.Request) string {
+	return passport.SafeReturnTo(r.URL.Query().Get("callback"), "")
+}
+
 // loginPage shows the login form, or sends a user who is already logged in
 // on to the return-to path.
 func (a *app) loginPage(w http.ResponseWriter, r *http.Request, res passport.Result) {
@@ -134,7 +143,7 @@ func (a *app) loginPage(w http.ResponseWriter, r *http.Request, res passport.Res
 		http.Redirect(w, r, returnTo(r), http.StatusFound)
 		return
 	}
-	page := loginView{Callback: r.URL.Query().Get("callback")}
+	page := loginView{Callback: pageCallback(r)}
 	if messages := a.auth.PopMessages(r); len(messages) > 0 {
 		page.Error = messages[0]
 	}
@@ -153,14 +162,19 @@ func (a *app) passwordLogin(w http.ResponseWriter, r *http.Request, res passport
 		if res.Info != nil && res.Info.Message != "" {
 			message = res.Info.Message
 		}
+		// Missing credentials show the form again with 401. A body that
+		// cannot be read, such as one over the size limit, keeps its 400.
 		status := res.Status
-		if status == 0 || status == http.StatusBadRequest {
+		if status == 0 || (status == http.StatusBadRequest && res.CredentialsMissing) {
 			status = http.StatusUnauthorized
 		}
-		a.log.Info("login rejected", "method", "password", "username", r.PostFormValue("username"))
+		// r.PostForm holds what the local strategy parsed within its body
+		// limit. r.PostFormValue would parse the rest of a rejected body.
+		username := r.PostForm.Get("username")
+		a.log.Info("login rejected", "method", "password", "username", username)
 		a.render(w, status, loginTemplate, loginView{
-			Callback: r.URL.Query().Get("callback"),
-			Username: r.PostFormValue("username"),
+			Callback: pageCallback(r),
+			Username: username,
 			Error:    message,
 		})
 	}

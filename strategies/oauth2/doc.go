@@ -57,9 +57,11 @@
 //
 // # Failures
 //
-// A provider that reports an error on the callback, such as a user who
-// denied access, makes the login fail with 403 for access_denied and 400
-// otherwise. A token endpoint that rejects the code fails the login with
+// A callback that repeats code, state, error, error_description or
+// error_uri fails with 400 before any of its values is used, and its flow
+// stays pending. A provider that reports an error on the callback, such
+// as a user who denied access, makes the login fail with 403 for
+// access_denied and 400 otherwise. A token endpoint that rejects the code fails the login with
 // 401, and the result carries the [*TokenError]. A provider that cannot be
 // reached, times out or responds with 5xx, 429 or a malformed body makes
 // the request fail with a 502 [passport.HTTPError] whose code is

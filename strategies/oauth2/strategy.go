@@ -143,6 +143,13 @@ func (s *Strategy) handleCallback(r *http.Request, sessions passport.Session) pa
 	ctx := r.Context()
 	query := r.URL.Query()
 
+	// A response parameter must not be repeated (RFC 6749, section 3.1).
+	// Which copy counts would be a guess, so the callback is rejected
+	// before any value is used, and the pending flow stays.
+	if name := repeatedParameter(query); name != "" {
+		return passport.FailWithInfo(&passport.Info{Message: "invalid callback: repeated parameter " + name}, http.StatusBadRequest)
+	}
+
 	// The provider reports a refusal, such as a user who denied access.
 	if query.Has("error") {
 		s.takeFlow(ctx, sessions, query.Get("state"))
@@ -170,6 +177,21 @@ func (s *Strategy) handleCallback(r *http.Request, sessions passport.Session) pa
 		return passport.Error(providerUnavailable(err))
 	}
 	return s.verifyUser(r, token, profile, pending.ReturnTo)
+}
+
+// callbackParameters are the parameters of an authorization response
+// (RFC 6749, sections 4.1.2 and 4.1.2.1).
+var callbackParameters = []string{"code", "state", "error", "error_description", "error_uri"}
+
+// repeatedParameter returns the first callback parameter that query has
+// more than once, or "".
+func repeatedParameter(query url.Values) string {
+	for _, name := range callbackParameters {
+		if len(query[name]) > 1 {
+			return name
+		}
+	}
+	return ""
 }
 
 // authorizationDenied is the failure for a callback that carries an error
