@@ -140,7 +140,7 @@ func pageCallback(r *http.Request) string {
 // on to the return-to path.
 func (a *app) loginPage(w http.ResponseWriter, r *http.Request, res passport.Result) {
 	if res.Outcome == passport.OutcomeSuccess {
-		http.Redirect(w, r, returnTo(r), http.StatusFound)
+		redirect(w, returnTo(r), http.StatusFound)
 		return
 	}
 	page := loginView{Callback: pageCallback(r)}
@@ -185,7 +185,7 @@ func (a *app) passwordLogin(w http.ResponseWriter, r *http.Request, res passport
 func (a *app) oauthLogin(w http.ResponseWriter, r *http.Request, res passport.Result) {
 	switch res.Outcome {
 	case passport.OutcomeRedirect:
-		http.Redirect(w, r, res.Location, http.StatusFound)
+		redirect(w, res.Location, http.StatusFound)
 	case passport.OutcomeSuccess:
 		a.finishLogin(w, r, res.User, "oauth2", passport.SafeReturnTo(res.ReturnTo, "/profile"))
 	case passport.OutcomeError:
@@ -212,7 +212,7 @@ func (a *app) finishLogin(w http.ResponseWriter, r *http.Request, user any, meth
 		name = u.Name
 	}
 	a.log.Info("login", "method", method, "user", name)
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	redirect(w, target, http.StatusSeeOther)
 }
 
 func (a *app) profile(w http.ResponseWriter, r *http.Request) {
@@ -293,6 +293,13 @@ func (a *app) loadProfile(ctx context.Context, token *oauth2.Token) (any, error)
 		return nil, fmt.Errorf("userinfo: invalid JSON: %w", err)
 	}
 	return profile, nil
+}
+
+// redirect sends the client to target as it is. http.Redirect would clean
+// the path, and a return-to path must keep its bytes.
+func redirect(w http.ResponseWriter, target string, status int) {
+	w.Header().Set("Location", target)
+	w.WriteHeader(status)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -376,3 +376,15 @@ func (rec *tokenRecorder) list() []string {
 	defer rec.mu.Unlock()
 	return append([]string(nil), rec.tokens...)
 }
+
+func TestDemoReturnToKeepsBytes(t *testing.T) {
+	d := startDemo(t, time.Minute, 10*time.Second)
+	target := "/api/me?a=1&b=%2F#frag"
+	resp, _ := d.do(http.MethodPost, "/login?callback="+url.QueryEscape(target), url.Values{"username": {"alice"}, "password": {"wonderland"}})
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, target, resp.Header.Get("Location"))
+
+	resp, _ = d.do(http.MethodGet, "/login?callback="+url.QueryEscape("/api//me?x=%2e"), nil)
+	assert.Equal(t, http.StatusFound, resp.StatusCode)
+	assert.Equal(t, "/api//me?x=%2e", resp.Header.Get("Location"))
+}
