@@ -33,6 +33,9 @@ type appConfig struct {
 
 	RefreshWindow time.Duration
 	Logger        *slog.Logger
+	// Redis, when set, keeps sessions and tickets in Redis and locks
+	// refreshes there, so that several instances can serve one user.
+	Redis *redisBackend
 	// HTTPClient calls the provider and the resource server.
 	HTTPClient *http.Client
 }
@@ -56,6 +59,7 @@ func newApp(cfg appConfig) *app {
 	sessions.Cookie.Name = "demo_session"
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
 	sessions.Cookie.HttpOnly = true
+	cfg.Redis.configure(sessions)
 	// A request still running when the user logs out must not bring the
 	// session back when it commits.
 	sessions.Store = passport.GuardStore(sessions.Store, sessions.Lifetime)
@@ -74,6 +78,7 @@ func newApp(cfg appConfig) *app {
 		TicketLifetime:    sessions.Lifetime,
 		HTTPClient:        cfg.HTTPClient,
 		Logger:            cfg.Logger,
+		Locker:            cfg.Redis.refreshLocker(),
 	})
 	a.auth.Use("main", a.refresh)
 

@@ -5,6 +5,7 @@
 //
 //	go run ./examples/refresh
 //	go run ./examples/refresh -token-ttl 20s -refresh-window 5s
+//	go run ./examples/refresh -redis-url redis://127.0.0.1:6379/0
 package main
 
 import (
@@ -35,6 +36,8 @@ type options struct {
 	clientSecret  string
 	scopes        string
 	apiURL        string
+	userinfoURL   string
+	redisURL      string
 }
 
 func parseFlags(args []string) (options, error) {
@@ -50,6 +53,8 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.clientSecret, "client-secret", "demo-secret", "OAuth 2.0 client `secret`")
 	fs.StringVar(&o.scopes, "scopes", "profile offline_access api", "space- or comma-separated `scopes` to request")
 	fs.StringVar(&o.apiURL, "api-url", "", "resource endpoint `URL` that /api/data calls with the access token (embedded provider: its /api/data)")
+	fs.StringVar(&o.userinfoURL, "userinfo-url", "", "userinfo endpoint `URL` of an external provider, for the user name of code-flow logins (optional)")
+	fs.StringVar(&o.redisURL, "redis-url", "", "Redis `URL` such as redis://127.0.0.1:6379/0 for sessions, tickets and refresh locks shared by several instances (empty keeps them in memory)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -89,14 +94,23 @@ func main() {
 // run starts the provider (unless external) and the app, and serves until
 // ctx ends.
 func run(ctx context.Context, o options, logger *slog.Logger) error {
+	var backend *redisBackend
+	if o.redisURL != "" {
+		opened, err := openRedis(o.redisURL, logger)
+		if err != nil {
+			return err
+		}
+		defer opened.Close()
+		backend = opened
+	}
 	appListener, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", o.addr, err)
 	}
 	cfg := appConfig{
-		AuthURL: o.authURL, TokenURL: o.tokenURL, APIURL: o.apiURL,
+		AuthURL: o.authURL, TokenURL: o.tokenURL, APIURL: o.apiURL, UserinfoURL: o.userinfoURL,
 		ClientID: o.clientID, ClientSecret: o.clientSecret, Scopes: splitScopes(o.scopes),
-		RefreshWindow: refreshWindow(o.refreshWindow), Logger: logger,
+		RefreshWindow: refreshWindow(o.refreshWindow), Logger: logger, Redis: backend,
 	}
 	var servers []*http.Server
 	if o.authURL == "" {

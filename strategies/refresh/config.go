@@ -70,6 +70,22 @@ type Config struct {
 	// means an in-process memory store, which suits a single instance.
 	Store Store
 
+	// Locker coordinates the refreshes of one ticket across processes
+	// that share Store, such as app instances behind a load balancer. A
+	// refresh takes the ticket's lock, reads the ticket again, refreshes
+	// only if no other process has, saves and unlocks. A logout takes the
+	// lock too. Nil means the refreshes are coordinated within this
+	// process only, which suits a single instance. [New] checks the lease
+	// of a [LeasedLocker].
+	Locker Locker
+
+	// LockWait is how long a refresh waits for the lock of its ticket
+	// before it gives up. A refresh that gives up reads the ticket again:
+	// it uses the ticket if another process refreshed it meanwhile, and
+	// otherwise fails as the provider does when it is unavailable (the
+	// old access token while it works, else 503). Default RefreshTimeout.
+	LockWait time.Duration
+
 	// TicketLifetime is how long a ticket is kept in Store after the login
 	// or refresh that last wrote it. Set it to the session manager's
 	// Lifetime, which login renews, so the ticket lasts as long as the
@@ -109,6 +125,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RefreshTimeout <= 0 {
 		c.RefreshTimeout = DefaultRefreshTimeout
+	}
+	if c.LockWait <= 0 {
+		c.LockWait = c.RefreshTimeout
 	}
 	if c.RetryAfter <= 0 {
 		c.RetryAfter = DefaultRetryAfter

@@ -69,5 +69,38 @@
 //	any other OAuth 2.0 error          502 with the provider's error code
 //
 // For the password grant, invalid_grant is the login failure "invalid
-// username or password".
+// username or password". A store that cannot be reached, or a ticket lock
+// that cannot be taken (see below), fails as the provider does when it is
+// unavailable: the old access token while it works, else 503.
+//
+// # Several instances
+//
+// App instances that share one session store also share tickets through
+// [Config.Store] and coordinate refreshes through [Config.Locker], such as
+// the Redis lock of package
+// github.com/go-passport/passport/strategies/refresh/redislock:
+//
+//	sessions.Store = passport.GuardStore(redisstore.New(pool), sessions.Lifetime)
+//	refreshStrategy := refresh.New(refresh.Config{
+//		Store:          sessions.Store,
+//		TicketLifetime: sessions.Lifetime,
+//		Locker:         redislock.New(pool, redislock.Config{}),
+//	})
+//
+// A refresh then runs in one process at a time per ticket. It takes the
+// ticket's lock, waiting at most [Config.LockWait], reads the ticket
+// again, calls the token endpoint only if no other process has refreshed
+// the ticket, saves it and unlocks. A refresh that does not get the lock
+// never calls the token endpoint: it uses the ticket that another process
+// saved meanwhile, or fails as a transient failure. A lock expires after
+// its lease, so a process that dies while it holds one delays the
+// refreshes of that ticket by at most the lease.
+//
+// The lock does NOT hold when its lease runs out while the holder is still
+// working (New rejects a lease shorter than RefreshTimeout plus
+// [MinLeaseMargin], but a process paused for longer can still outlive it),
+// and it can be lost when a Redis primary fails over before the lock
+// reached its replica. The provider then receives one refresh token twice.
+// A provider with rotation and reuse detection revokes the token family,
+// and the user has to log in again.
 package refresh

@@ -41,24 +41,29 @@ func isTerminal(err error) bool {
 }
 
 // isTransient reports a failure that a later attempt may not have:
-// network errors, timeouts, 5xx, 429 and bodies that do not parse.
+// network errors, timeouts, 5xx, 429, bodies that do not parse, a store
+// that cannot be reached and a ticket lock that could not be taken.
 func isTransient(err error) bool {
 	var storeErr *storeError
-	if oauth2.IsTransient(err) || errors.As(err, &storeErr) {
+	if oauth2.IsTransient(err) || errors.As(err, &storeErr) || isLockFailure(err) {
 		return true
 	}
 	// The refresh's own timeout, not the request's.
 	return errors.Is(err, context.DeadlineExceeded)
 }
 
-// unavailable is the 503 sent when the provider fails and the access token
-// has expired.
+// unavailable is the 503 sent when the provider, the store or the ticket
+// lock fails and the access token has expired.
 func (s *Strategy) unavailable(err error) *passport.HTTPError {
 	seconds := int((s.cfg.RetryAfter + time.Second - 1) / time.Second)
+	message := "the authorization server is unavailable, try again shortly"
+	if isLockFailure(err) {
+		message = "the access token is being refreshed elsewhere or cannot be locked, try again shortly"
+	}
 	return &passport.HTTPError{
 		Status:  http.StatusServiceUnavailable,
 		Code:    "temporarily_unavailable",
-		Message: "the authorization server is unavailable, try again shortly",
+		Message: message,
 		Header:  http.Header{"Retry-After": {strconv.Itoa(seconds)}},
 		Err:     err,
 	}

@@ -330,6 +330,9 @@ type setup struct {
 	refresh  refresh.Config
 	oauth2   oauth2.Config
 	noOAuth2 bool
+	// sessionStore, when set, replaces the session manager's store, so
+	// that two apps can share sessions as two processes would.
+	sessionStore scs.Store
 }
 
 // app is a web application served over real HTTP, with the refresh
@@ -404,6 +407,9 @@ func newApp(t *testing.T, options ...func(*setup)) *app {
 	// MemStore.StopCleanup of scs v2.9.0 races with that goroutine's start,
 	// so TestMain leaves those goroutines out of its leak check instead.
 	a.sessions = scs.New()
+	if s.sessionStore != nil {
+		a.sessions.Store = s.sessionStore
+	}
 
 	a.auth = passport.New(a.sessions)
 	a.auth.Logger = logger

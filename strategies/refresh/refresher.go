@@ -86,13 +86,24 @@ func (s *Strategy) refresh(ctx context.Context, id string) (*record, error) {
 	}
 }
 
+// refreshDetached runs one flight. With a Locker it holds the ticket's lock
+// from before the record is read until after the refreshed one is saved,
+// so that a flight of another process cannot send the same refresh token.
 func (s *Strategy) refreshDetached(id string) (*record, error) {
+	unlock, err := s.lockTicket(id)
+	if err != nil {
+		return s.lockFailed(id, err)
+	}
+	defer unlock()
+
+	// The timeout starts once the lock is held, so that the lease, which
+	// New checks against RefreshTimeout, outlasts the token call.
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RefreshTimeout)
 	defer cancel()
 
 	// Read the record again inside the flight: a flight that ended just
-	// before this one started has already spent the refresh token that a
-	// caller's older copy holds.
+	// before this one started, here or in another process, has already
+	// spent the refresh token that a caller's older copy holds.
 	rec, err := s.load(id)
 	if err != nil {
 		return nil, err
@@ -170,8 +181,18 @@ func (s *Strategy) saveRefreshed(id string, version int64, ticket *Ticket) (*rec
 }
 
 // endTicket marks the ticket of id as ended, so that a refresh finishing
-// later does not bring it back.
+// later does not bring it back. With a Locker it waits for a refresh that
+// another process is running, at most LockWait.
 func (s *Strategy) endTicket(id string) error {
+	unlock, err := s.lockTicket(id)
+	if err != nil {
+		// NOTE: ending the ticket without the lock lets a refresh that
+		// another process is saving at this moment overwrite the end mark.
+		s.logLock("refresh: ending ticket without its lock", nil, err)
+		unlock = func() {}
+	}
+	defer unlock()
+
 	lock := s.ticketLock(id)
 	lock.Lock()
 	defer lock.Unlock()

@@ -44,9 +44,12 @@ var (
 )
 
 // New returns a refresh strategy configured by cfg; see [Config] for the
-// defaults.
+// defaults. It panics when cfg.Locker is a [LeasedLocker] whose lease is
+// too short for RefreshTimeout.
 func New(cfg Config) *Strategy {
-	return &Strategy{cfg: cfg.withDefaults()}
+	cfg = cfg.withDefaults()
+	checkLease(cfg)
+	return &Strategy{cfg: cfg}
 }
 
 // UseOAuth2Strategy registers the OAuth2 strategy whose token endpoint and
