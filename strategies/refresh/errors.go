@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-passport/passport/passport"
@@ -76,14 +77,33 @@ func providerError(err error) error {
 	if !errors.As(err, &tokenErr) {
 		return err
 	}
-	message := "the authorization server rejected the request: " + tokenErr.Code
-	if tokenErr.Code == "" {
+	code := safeCode(tokenErr.Code)
+	message := "the authorization server rejected the request: " + code
+	if code == "" {
 		message = "the authorization server rejected the request with status " + strconv.Itoa(tokenErr.Status)
 	}
 	return &passport.HTTPError{
 		Status:  http.StatusBadGateway,
-		Code:    tokenErr.Code,
+		Code:    code,
 		Message: message,
 		Err:     err,
 	}
+}
+
+// maxCodeLength bounds a provider's error code in responses and logs.
+const maxCodeLength = 64
+
+// safeCode returns the provider's OAuth 2.0 error code with every byte
+// outside letters, digits, "_", "-" and "." dropped, cut to 64 bytes.
+// RFC 6749 codes such as invalid_scope pass unchanged; anything else a
+// provider sends cannot inject markup or control characters.
+func safeCode(code string) string {
+	var b strings.Builder
+	for i := 0; i < len(code) && b.Len() < maxCodeLength; i++ {
+		c := code[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.' {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }

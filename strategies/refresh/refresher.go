@@ -253,7 +253,7 @@ func (e *storeError) Unwrap() error { return e.err }
 func errorCode(err error) string {
 	var tokenErr *oauth2.TokenError
 	if errors.As(err, &tokenErr) {
-		return tokenErr.Code
+		return safeCode(tokenErr.Code)
 	}
 	return ""
 }

@@ -1,0 +1,27 @@
+package refresh
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestSafeCode(t *testing.T) {
+	tests := []struct {
+		name string
+		code string
+		want string
+	}{
+		{"standard code", "invalid_scope", "invalid_scope"},
+		{"markup", `<script>alert("x")</script>`, "scriptalertxscript"},
+		{"control characters", "bad\r\ncode\x00", "badcode"},
+		{"long", strings.Repeat("a", 500), strings.Repeat("a", maxCodeLength)},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, safeCode(tt.code))
+		})
+	}
+}
