@@ -44,8 +44,11 @@ func (s AuthStyle) xoauth2Style() xoauth2.AuthStyle {
 	return xoauth2.AuthStyleInHeader
 }
 
-// Config configures a [Strategy]. AuthorizationURL, TokenURL, ClientID and
-// CallbackURL are required. Every other field has a working zero value.
+// Config configures a [Strategy]. TokenURL and ClientID are required.
+// AuthorizationURL and CallbackURL are required together for the code flow;
+// leave both empty for a strategy that only makes token calls, such as the
+// one a password-grant setup hands to the refresh strategy. Every other
+// field has a working zero value.
 type Config struct {
 	// AuthorizationURL is the provider's authorization endpoint, an
 	// absolute URL. Required.
@@ -189,8 +192,11 @@ func cloneValues(v url.Values) url.Values {
 // validate panics with a message that names the field when c cannot work.
 // It returns the parsed callback URL.
 func (c Config) validate() *url.URL {
-	requireAbsolute("AuthorizationURL", c.AuthorizationURL)
 	requireAbsolute("TokenURL", c.TokenURL)
+	tokenOnly := c.AuthorizationURL == "" && c.CallbackURL == ""
+	if !tokenOnly {
+		requireAbsolute("AuthorizationURL", c.AuthorizationURL)
+	}
 	if c.ClientID == "" {
 		panic("oauth2: Config.ClientID is required")
 	}
@@ -207,6 +213,9 @@ func (c Config) validate() *url.URL {
 	}
 	if _, ok := c.TokenParams["client_secret"]; ok {
 		panic(`oauth2: Config.TokenParams must not set "client_secret": use Config.ClientSecret`)
+	}
+	if tokenOnly {
+		return nil
 	}
 	return parseCallbackURL(c.CallbackURL)
 }

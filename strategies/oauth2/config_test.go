@@ -162,3 +162,30 @@ func TestCallbackPathOfAbsoluteURL(t *testing.T) {
 	cfg.CallbackURL = "https://app.example/auth/cb?x=1"
 	assert.Equal(t, "/auth/cb", New(cfg, acceptAll).callback.Path)
 }
+
+func TestTokenCallsOnlyStrategy(t *testing.T) {
+	endpoint := newStub(t, replyJSON(http.StatusOK, map[string]any{
+		"access_token": "access-1", "token_type": "Bearer", "expires_in": 60,
+	}))
+	verify := func(context.Context, *Token, any) (any, *passport.Info, error) { return "alice", nil, nil }
+	s := New(Config{TokenURL: endpoint.tokenURL(), ClientID: "app", ClientSecret: "secret"}, verify)
+
+	token, err := s.PasswordGrant(context.Background(), "alice", "wonderland")
+	require.NoError(t, err)
+	assert.Equal(t, "access-1", token.AccessToken)
+	require.Len(t, endpoint.received(), 1)
+	assert.Equal(t, "password", endpoint.received()[0].form.Get("grant_type"))
+
+	res := s.Authenticate(httptest.NewRequest(http.MethodGet, "/oauth", nil))
+	assert.Equal(t, passport.OutcomeError, res.Outcome)
+}
+
+func TestCodeFlowNeedsBothURLs(t *testing.T) {
+	verify := func(context.Context, *Token, any) (any, *passport.Info, error) { return "alice", nil, nil }
+	assert.PanicsWithValue(t, "oauth2: Config.AuthorizationURL is required", func() {
+		New(Config{TokenURL: "https://auth.example/token", ClientID: "app", CallbackURL: "/cb"}, verify)
+	})
+	assert.PanicsWithValue(t, "oauth2: Config.CallbackURL is required: the callback leg is recognized by its path", func() {
+		New(Config{TokenURL: "https://auth.example/token", ClientID: "app", AuthorizationURL: "https://auth.example/auth"}, verify)
+	})
+}

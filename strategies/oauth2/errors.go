@@ -15,6 +15,11 @@ import (
 // empty refresh token. No request is sent.
 var ErrNoRefreshToken = errors.New("oauth2: cannot refresh token: no refresh token")
 
+// ErrTokenCallsOnly is the error outcome of Authenticate on a strategy
+// configured without AuthorizationURL and CallbackURL, which can make token
+// calls but cannot run the code flow.
+var ErrTokenCallsOnly = errors.New("oauth2: cannot run the code flow: set Config.AuthorizationURL and Config.CallbackURL")
+
 // TokenError is a refusal by the token endpoint: an error response of
 // RFC 6749, section 5.2. It is returned for any status, including a 200
 // response whose body has an error field, and for a 4xx response without

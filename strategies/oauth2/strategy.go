@@ -72,6 +72,9 @@ func (s *Strategy) Authenticate(r *http.Request) passport.Result {
 	if err != nil {
 		return passport.Error(err)
 	}
+	if s.callback == nil {
+		return passport.Error(ErrTokenCallsOnly)
+	}
 	if r.URL.Path == s.callback.Path {
 		return s.handleCallback(r, sessions)
 	}
