@@ -28,6 +28,9 @@ func (s *Strategy) OAuth2StrategyCallback() oauth2.VerifyFunc {
 // against the token endpoint of the registered OAuth2 strategy, with its
 // client credentials. It ports getLocalStrategyCallback.
 //
+// The user is a [*User] named after the username, with the profile from the
+// OAuth2 strategy's ProfileLoader when it has one.
+//
 // A rejected password (invalid_grant) is a login failure with the message
 // "invalid username or password". A provider that is down gives a 503; any
 // other refusal gives a 502 carrying the provider's error code.
@@ -41,12 +44,33 @@ func (s *Strategy) LocalStrategyCallback() local.VerifyFunc {
 		if err != nil {
 			return s.passwordGrantFailure(err)
 		}
-		user := &User{Name: username}
+		user, err := s.passwordGrantUser(ctx, provider, token, username)
+		if err != nil {
+			return nil, nil, err
+		}
 		if err := s.login(ctx, token, user); err != nil {
 			return nil, nil, err
 		}
 		return user, nil, nil
 	}
+}
+
+// passwordGrantUser returns the user of a password-grant login: the
+// username, with the profile that the OAuth2 strategy's ProfileLoader
+// returns, if it has one.
+func (s *Strategy) passwordGrantUser(ctx context.Context, provider *oauth2.Strategy, token *oauth2.Token, username string) (*User, error) {
+	load := provider.Config().ProfileLoader
+	if load == nil {
+		return &User{Name: username}, nil
+	}
+	profile, err := load(ctx, token)
+	if err != nil {
+		return nil, &passport.HTTPError{Status: http.StatusBadGateway, Code: "profile_unavailable",
+			Message: "cannot load the user profile from the authorization server", Err: err}
+	}
+	user := userFromProfile(profile)
+	user.Name = username
+	return user, nil
 }
 
 func (s *Strategy) passwordGrantFailure(err error) (any, *passport.Info, error) {

@@ -7,8 +7,9 @@ import (
 )
 
 // AtExpiry is the RefreshWindow that refreshes an access token only once it
-// has expired. It ports Passport's refreshWindow: 0, because a zero
-// RefreshWindow here means the default.
+// has expired. A zero RefreshWindow means the default of 10 s, as
+// refreshWindow: 0 does in passport-oauth2-middleware, so a window of zero
+// is spelled AtExpiry.
 const AtExpiry time.Duration = -1
 
 // Defaults of [Config].

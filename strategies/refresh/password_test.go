@@ -2,6 +2,7 @@ package refresh_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -146,4 +147,28 @@ func TestCodeFlowLogin(t *testing.T) {
 	assertProfile(t, a.get("/profile"), "carol access-1")
 	assertProfile(t, a.profileAt(insideWindow), "carol access-2")
 	assert.Equal(t, []string{"refresh-1"}, a.provider.refreshCalls())
+}
+
+// TestPasswordGrantLoadsProfile checks that a password-grant login loads
+// the profile with the OAuth2 strategy's ProfileLoader, keeps the username
+// as the user's name, and fails with 502 when the loader fails.
+func TestPasswordGrantLoadsProfile(t *testing.T) {
+	var tokens []string
+	loader := func(_ context.Context, token *oauth2.Token) (any, error) {
+		tokens = append(tokens, token.AccessToken)
+		return map[string]any{"sub": "user-42", "email": "alice@example.com"}, nil
+	}
+	a := newApp(t, func(s *setup) { s.oauth2.ProfileLoader = loader })
+	a.mustLogin()
+	assert.Equal(t, []string{"access-1"}, tokens)
+	assertProfile(t, a.get("/profile"), "alice access-1")
+
+	failing := newApp(t, func(s *setup) {
+		s.oauth2.ProfileLoader = func(context.Context, *oauth2.Token) (any, error) {
+			return nil, errors.New("userinfo down")
+		}
+	})
+	res := failing.post("/login", url.Values{"username": {testUser}, "password": {testPassword}})
+	assert.Equal(t, http.StatusBadGateway, res.status)
+	assert.Contains(t, res.body, "profile")
 }
