@@ -205,6 +205,11 @@ func checkFuzzError(t *testing.T, reply fuzzReply, err error) {
 		assert.Contains(t, []int{0, reply.status}, transient.Status)
 	}
 	for _, secret := range accessTokenCandidates(reply.body) {
+		if strings.Contains(reply.contentType, secret) {
+			// net/http quotes a malformed header line in its error, so
+			// text that the provider also sent in a header may appear.
+			continue
+		}
 		assert.NotContains(t, err.Error(), secret)
 	}
 }

@@ -154,9 +154,14 @@ func (s *Strategy) handleCallback(r *http.Request, sessions passport.Session) pa
 	}
 
 	// The provider reports a refusal, such as a user who denied access.
+	// Its description is shown only when the state names a pending flow,
+	// so that a forged link cannot put chosen text on the app's pages.
 	if query.Has("error") {
-		s.takeFlow(ctx, sessions, query.Get("state"))
-		return authorizationDenied(query.Get("error"), query.Get("error_description"))
+		description := ""
+		if _, ok := s.takeFlow(ctx, sessions, query.Get("state")); ok {
+			description = query.Get("error_description")
+		}
+		return authorizationDenied(query.Get("error"), description)
 	}
 
 	// The code must be present and the state must name a pending flow,

@@ -279,6 +279,17 @@ func TestCallbackProviderError(t *testing.T) {
 	}
 }
 
+func TestCallbackErrorWithoutFlowHidesDescription(t *testing.T) {
+	a := newApp(t)
+	query := url.Values{"error": {"access_denied"}, "error_description": {"Your account is locked. Call 555-0100"}, "state": {"forged"}}
+	res := a.get("/oauth/callback?" + query.Encode())
+
+	assert.Equal(t, http.StatusForbidden, res.status)
+	assert.True(t, strings.HasPrefix(res.body, "access_denied"), "message %q", res.body)
+	assert.NotContains(t, res.body, "555-0100")
+	assert.Zero(t, a.tokenCalls())
+}
+
 func TestCallbackMissingCode(t *testing.T) {
 	a := newApp(t)
 	callback := a.provider.authorize(a.start("/oauth"))
