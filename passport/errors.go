@@ -45,6 +45,7 @@ type AuthenticationError struct {
 // Unwrap returns the cause.
 func (e *AuthenticationError) Unwrap() error { return e.Err }
 
+// Error returns the failure message, or the status when there is none.
 func (e *AuthenticationError) Error() string {
 	if e.Message != "" {
 		return fmt.Sprintf("passport: authentication failed: %s", e.Message)
@@ -69,6 +70,7 @@ type HTTPError struct {
 	Err error
 }
 
+// Error returns the message, or the status text, followed by the cause.
 func (e *HTTPError) Error() string {
 	text := e.Message
 	if text == "" {

@@ -1,11 +1,13 @@
 package passport
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -72,30 +74,57 @@ func statusCode(status int) string {
 	return strings.ReplaceAll(strings.ToLower(text), " ", "_")
 }
 
-// WantsJSON reports whether the request prefers a JSON response: its Accept
-// header names application/json or a +json type before any HTML type, or,
-// with no such Accept entry, its own body is JSON.
+// WantsJSON reports whether the request prefers a JSON response. Its Accept
+// header must give application/json or a +json type a higher quality than
+// any HTML type, or the same quality and an earlier place. An Accept header
+// that names neither leaves the decision to the request's own body: JSON
+// asks for JSON.
 func WantsJSON(r *http.Request) bool {
+	jsonQ, htmlQ := -1.0, -1.0
+	jsonFirst := false
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
-		mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		mediaType, params, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
 			continue
 		}
-		if mediaType == "text/html" || mediaType == "application/xhtml+xml" {
-			return false
+		q := qualityValue(params["q"])
+		switch {
+		case mediaType == "text/html" || mediaType == "application/xhtml+xml":
+			htmlQ = max(htmlQ, q)
+		case mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"):
+			jsonFirst = jsonFirst || htmlQ < 0
+			jsonQ = max(jsonQ, q)
 		}
-		if mediaType == "application/json" || strings.HasSuffix(mediaType, "+json") {
-			return true
-		}
+	}
+	if jsonQ >= 0 || htmlQ >= 0 {
+		return jsonQ > 0 && (jsonQ > htmlQ || jsonQ == htmlQ && jsonFirst)
 	}
 	contentType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	return contentType == "application/json"
 }
 
+// qualityValue parses the q parameter of an Accept entry (RFC 9110,
+// section 12.4.2). A missing or invalid value counts as 1.
+func qualityValue(raw string) float64 {
+	if raw == "" {
+		return 1
+	}
+	q, err := strconv.ParseFloat(raw, 64)
+	if err != nil || q < 0 || q > 1 {
+		return 1
+	}
+	return q
+}
+
 func (a *Authenticator) handleError(w http.ResponseWriter, r *http.Request, err error, forceJSON bool) {
 	var authErr *AuthenticationError
 	if a.Logger != nil && !errors.As(err, &authErr) {
-		a.Logger.LogAttrs(r.Context(), slog.LevelError, "passport: authentication error",
+		level := slog.LevelError
+		if errors.Is(err, context.Canceled) {
+			// The client went away; nothing failed on the server.
+			level = slog.LevelDebug
+		}
+		a.Logger.LogAttrs(r.Context(), level, "passport: authentication error",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	if a.ErrorHandler != nil {

@@ -31,6 +31,11 @@ func TestWantsJSON(t *testing.T) {
 		{name: "form body", contentType: "application/x-www-form-urlencoded", want: false},
 		{name: "html accept over json body", accept: "text/html", contentType: "application/json", want: false},
 		{name: "malformed accept", accept: ";;;, application/json", want: true},
+		{name: "html with low quality", accept: "text/html;q=0.1, application/json", want: true},
+		{name: "json with low quality", accept: "application/json;q=0.2, text/html", want: false},
+		{name: "json refused", accept: "application/json;q=0", want: false},
+		{name: "equal quality html first", accept: "text/html;q=0.5, application/json;q=0.5", want: false},
+		{name: "invalid quality", accept: "application/json;q=abc, text/html;q=0.5", want: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
