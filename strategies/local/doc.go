@@ -58,9 +58,12 @@
 //
 // After the strategy runs, the handler still has the body: r.PostForm holds
 // a parsed form, so a login page can re-render the username with
-// r.PostFormValue("username"), and r.Body reads a JSON body again from the
+// r.PostForm.Get("username"), and r.Body reads a JSON body again from the
 // start. A form that earlier middleware already parsed into r.PostForm is
-// used as it is.
+// used as it is. Avoid r.PostFormValue there: after a body the strategy
+// rejected, such as one over the size limit, r.PostForm is nil and
+// PostFormValue would parse the rest of the body with net/http's own
+// 10 MB limit.
 //
 // # Outcomes
 //
