@@ -89,7 +89,9 @@ func (a *app) Handler() http.Handler {
 	mux.Handle("POST /login", a.auth.AuthenticateCallback(a.login, "local"))
 	mux.Handle("GET /profile", a.auth.Authenticate("main")(http.HandlerFunc(a.profile)))
 	mux.HandleFunc("POST /logout", a.logout)
-	return a.sessions.LoadAndSave(mux)
+	// Reject cross-origin POSTs, so that another site cannot log a visitor
+	// in to the attacker's account or out of their own.
+	return http.NewCrossOriginProtection().Handler(a.sessions.LoadAndSave(mux))
 }
 
 // returnTo returns the path that a login continues to: the callback

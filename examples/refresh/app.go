@@ -13,6 +13,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/go-passport/passport/passport"
 	"github.com/go-passport/passport/strategies/local"
@@ -107,10 +108,17 @@ func newApp(cfg appConfig) *app {
 // Handler returns the app's routes wrapped in the session middleware.
 func (a *app) Handler() http.Handler {
 	r := chi.NewRouter()
+	// Cross-origin POSTs are rejected before they reach a session: without
+	// this, another site could log a visitor into the attacker's account
+	// (login CSRF) or log them out, because SameSite=Lax lets a top-level
+	// form POST send no cookie yet still receive one.
+	r.Use(http.NewCrossOriginProtection().Handler)
 	// SecureCookies wraps the session middleware, so that it can mark the
 	// session cookie Secure on requests that arrived over TLS.
 	r.Use(passport.SecureCookies)
 	r.Use(a.sessions.LoadAndSave)
+	// HEAD is answered as GET, as browsers and monitors expect.
+	r.Use(middleware.GetHead)
 
 	main := a.auth.Authenticate("main")
 	api := a.auth.With(refresh.NoRedirect()).Authenticate("main")
@@ -231,13 +239,14 @@ func (a *app) profile(w http.ResponseWriter, r *http.Request) {
 // returns its JSON.
 func (a *app) data(w http.ResponseWriter, r *http.Request) {
 	resp, err := a.refresh.Client(r).Get(a.cfg.APIURL)
+	if errors.Is(err, refresh.ErrNotAuthenticated) {
+		// The login ended while the request ran, such as by a logout.
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "message": "authentication required"})
+		return
+	}
 	if err != nil {
 		a.log.Warn("resource server call failed", "error", err)
-		status := http.StatusBadGateway
-		if errors.Is(err, refresh.ErrNotAuthenticated) {
-			status = http.StatusUnauthorized
-		}
-		writeJSON(w, status, map[string]string{"error": "upstream_failed", "message": "the resource server could not be reached"})
+		writeJSON(w, http.StatusBadGateway, map[string]string{"error": "upstream_failed", "message": "the resource server could not be reached"})
 		return
 	}
 	defer resp.Body.Close()

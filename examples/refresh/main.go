@@ -125,8 +125,13 @@ func run(ctx context.Context, o options, logger *slog.Logger) error {
 	appServer := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	servers = append(servers, appServer)
 	go serve(appServer, appListener, logger)
-	logger.Info("demo started", "app", "http://"+appListener.Addr().String(), "login", "alice / wonderland",
-		"token_ttl", o.tokenTTL, "refresh_window", o.refreshWindow)
+	if o.authURL == "" {
+		logger.Info("demo started", "app", "http://"+appListener.Addr().String(), "login", "alice / wonderland",
+			"token_ttl", o.tokenTTL, "refresh_window", o.refreshWindow)
+	} else {
+		logger.Info("demo started", "app", "http://"+appListener.Addr().String(), "provider", o.authURL,
+			"refresh_window", o.refreshWindow)
+	}
 
 	<-ctx.Done()
 	logger.Info("shutting down")

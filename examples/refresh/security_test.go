@@ -436,3 +436,28 @@ func TestDemoResponsesHideTokens(t *testing.T) {
 		assert.NotContains(t, d.logs.String(), token)
 	}
 }
+
+func TestDemoRejectsCrossOriginLogin(t *testing.T) {
+	d := startDemo(t, time.Minute, 10*time.Second)
+	form := url.Values{"username": {"alice"}, "password": {"wonderland"}}
+
+	resp, _ := d.do(http.MethodPost, "/login", form, "Sec-Fetch-Site", "cross-site")
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	resp, _ = d.do(http.MethodPost, "/login", form, "Origin", "https://evil.example")
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	resp, _ = d.do(http.MethodGet, "/profile", nil)
+	assert.Equal(t, http.StatusFound, resp.StatusCode, "no login happened")
+
+	resp, _ = d.do(http.MethodPost, "/login", form, "Sec-Fetch-Site", "same-origin")
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	resp, _ = d.do(http.MethodPost, "/logout", url.Values{}, "Sec-Fetch-Site", "cross-site")
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	resp, _ = d.do(http.MethodGet, "/profile", nil)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "still logged in")
+}
+
+func TestDemoHeadProfile(t *testing.T) {
+	d := startDemo(t, time.Minute, 10*time.Second)
+	resp, _ := d.do(http.MethodHead, "/profile", nil)
+	assert.Equal(t, http.StatusFound, resp.StatusCode)
+}
