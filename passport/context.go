@@ -2,6 +2,7 @@ package passport
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 )
@@ -12,7 +13,14 @@ type stateKey struct{}
 // requestState is shared by the middleware, the strategies and the handler of
 // one request. Login and Logout update it so that the rest of the request
 // sees the new user.
+//
+// It is also the context that carries it: Value returns the state for
+// stateKey and asks the parent context for every other key, as a context
+// of context.WithValue does, so that the middleware allocates one object
+// instead of two.
 type requestState struct {
+	context.Context
+
 	auth *Authenticator
 	opts *callOptions
 
@@ -20,7 +28,32 @@ type requestState struct {
 	user          any
 	info          *Info
 	authenticated bool
-	properties    map[string]any
+	// properties are kept in a slice that starts in propertyBuf, because a
+	// request rarely has more than one or two.
+	properties  []property
+	propertyBuf [2]property
+}
+
+// property is a named value set with SetProperty or AssignProperty.
+type property struct {
+	name  string
+	value any
+}
+
+// Value implements [context.Context].
+func (st *requestState) Value(key any) any {
+	if _, ok := key.(stateKey); ok {
+		return st
+	}
+	return st.Context.Value(key)
+}
+
+// String describes the context for debugging, without the user.
+func (st *requestState) String() string {
+	if parent, ok := st.Context.(fmt.Stringer); ok {
+		return parent.String() + ".WithValue(passport.stateKey)"
+	}
+	return fmt.Sprintf("%T.WithValue(passport.stateKey)", st.Context)
 }
 
 func stateFrom(ctx context.Context) *requestState {
@@ -29,21 +62,19 @@ func stateFrom(ctx context.Context) *requestState {
 }
 
 // withState returns a request carrying a fresh state for one Authenticate
-// call. The user of an enclosing call, if any, is carried over.
+// call. The user and properties of an enclosing call, if any, are carried
+// over.
 func withState(r *http.Request, a *Authenticator, opts *callOptions) (*http.Request, *requestState) {
-	st := &requestState{auth: a, opts: opts}
-	if outer := stateFrom(r.Context()); outer != nil {
+	st := &requestState{Context: r.Context(), auth: a, opts: opts}
+	if outer := stateFrom(st.Context); outer != nil {
 		outer.mu.Lock()
 		st.user, st.info, st.authenticated = outer.user, outer.info, outer.authenticated
 		if len(outer.properties) > 0 {
-			st.properties = make(map[string]any, len(outer.properties))
-			for k, v := range outer.properties {
-				st.properties[k] = v
-			}
+			st.properties = append(st.propertyBuf[:0], outer.properties...)
 		}
 		outer.mu.Unlock()
 	}
-	return r.WithContext(context.WithValue(r.Context(), stateKey{}, st)), st
+	return r.WithContext(st), st
 }
 
 func (st *requestState) setUser(user any, info *Info) {
@@ -54,11 +85,29 @@ func (st *requestState) setUser(user any, info *Info) {
 
 func (st *requestState) setProperty(name string, value any) {
 	st.mu.Lock()
-	if st.properties == nil {
-		st.properties = make(map[string]any)
+	defer st.mu.Unlock()
+	for i := range st.properties {
+		if st.properties[i].name == name {
+			st.properties[i].value = value
+			return
+		}
 	}
-	st.properties[name] = value
-	st.mu.Unlock()
+	if st.properties == nil {
+		st.properties = st.propertyBuf[:0]
+	}
+	st.properties = append(st.properties, property{name: name, value: value})
+}
+
+// property returns the value set under name, or nil.
+func (st *requestState) property(name string) any {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, p := range st.properties {
+		if p.name == name {
+			return p.value
+		}
+	}
+	return nil
 }
 
 // User returns the authenticated user of the request, or nil. It ports
@@ -124,9 +173,7 @@ func PropertyFromContext(ctx context.Context, name string) any {
 	if st == nil {
 		return nil
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.properties[name]
+	return st.property(name)
 }
 
 // SetProperty stores value under name for the rest of the request, readable

@@ -150,13 +150,20 @@ func (a *Authenticator) DeserializeUser(fn DeserializeFunc) {
 // Login stores user in the session, as Passport's req.logIn. It serializes
 // the user, renews the session token against session fixation and keeps
 // every other session value, so a return-to path and flash messages
-// survive. The rest of the request sees the user through [User].
+// survive. Then every registered strategy that implements [LoginHook]
+// stores its per-login data. Inside an Authenticate call, the rest of the
+// request sees the user through [User].
 //
 // With scs, call Login before writing any part of the response: a session
 // change made after the response has started is lost.
 func (a *Authenticator) Login(w http.ResponseWriter, r *http.Request, user any) error {
 	if user == nil {
 		return errors.New("passport: cannot log in: nil user")
+	}
+	if stateFrom(r.Context()) == nil {
+		// Outside an Authenticate call, give the hooks the state through
+		// which RequireSession finds this Authenticator's sessions.
+		r, _ = withState(r, a, &callOptions{})
 	}
 	ctx := r.Context()
 	if err := a.checkSession(ctx); err != nil {
@@ -168,6 +175,11 @@ func (a *Authenticator) Login(w http.ResponseWriter, r *http.Request, user any) 
 	}
 	if err := a.sessions.RenewToken(ctx); err != nil {
 		return fmt.Errorf("passport: cannot renew session token: %w", err)
+	}
+	for _, hook := range a.loginHooks() {
+		if err := hook.Login(ctx, user); err != nil {
+			return fmt.Errorf("passport: cannot log in: %w", err)
+		}
 	}
 	a.sessions.Put(ctx, SessionUserKey, id)
 	if st := stateFrom(ctx); st != nil {
@@ -207,6 +219,28 @@ func (a *Authenticator) Logout(w http.ResponseWriter, r *http.Request) error {
 		st.setUser(nil, nil)
 	}
 	return errors.Join(errs...)
+}
+
+// LoginHook is implemented by strategies that keep per-login data outside
+// the user, such as tokens. [Authenticator.Login] calls it for every
+// registered strategy after renewing the session token, so that a strategy
+// writes to the session only when the app logs the user in: not under
+// [NoSession] or [AssignProperty], and not when a custom callback rejects
+// the user. The hook ignores users that are not its own.
+type LoginHook interface {
+	Login(ctx context.Context, user any) error
+}
+
+func (a *Authenticator) loginHooks() []LoginHook {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var hooks []LoginHook
+	for _, name := range a.order {
+		if hook, ok := a.strategies[name].(LoginHook); ok {
+			hooks = append(hooks, hook)
+		}
+	}
+	return hooks
 }
 
 // LogoutHook is implemented by strategies that keep data outside the

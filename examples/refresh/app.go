@@ -133,6 +133,7 @@ func (a *app) Handler() http.Handler {
 	r.With(main).Get("/profile", a.profile)
 	r.With(api).Get("/api/data", a.data)
 	r.With(api).Get("/api/me", a.me)
+	a.benchRoutes(r)
 	r.Post("/logout", a.logout)
 	return r
 }

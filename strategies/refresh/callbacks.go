@@ -84,22 +84,39 @@ func (s *Strategy) passwordGrantFailure(err error) (any, *passport.Info, error) 
 	return nil, nil, providerError(err)
 }
 
-// login stores a new ticket for the session, replacing any earlier one.
+// login stores a new ticket for user and sets it on the request. It does
+// not touch the session: [Strategy.Login] puts the ticket there once the
+// app logs the user in, so a verify that the app rejects, or a call with
+// passport.NoSession, leaves the session as it was.
 func (s *Strategy) login(ctx context.Context, token *oauth2.Token, user *User) error {
-	sessions, err := passport.RequireSession(ctx)
-	if err != nil {
-		return err
-	}
-	if old, _ := sessions.Get(ctx, s.cfg.UserProperty).(string); old != "" {
-		_ = s.endTicket(old)
-	}
 	id := newTicketID()
-	rec := &record{Version: 1, User: user, Ticket: newTicket(token, s.cfg.Now(), s.cfg.DefaultExpiresIn)}
+	ticket := newTicket(token, s.cfg.Now(), s.cfg.DefaultExpiresIn)
+	rec := &record{Version: 1, User: user, Ticket: ticket}
 	if err := s.save(id, rec); err != nil {
 		return &passport.HTTPError{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable",
 			Message: "cannot store the login, try again shortly", Err: err}
 	}
-	sessions.Put(ctx, s.cfg.UserProperty, id)
+	user.ticketID = id
+	passport.SetProperty(ctx, s.cfg.UserProperty, ticket)
+	return nil
+}
+
+// Login implements [passport.LoginHook]: when the user logged in is a
+// [*User] from one of this strategy's callbacks, it puts the user's new
+// ticket in the session and ends the ticket the session had before.
+func (s *Strategy) Login(ctx context.Context, user any) error {
+	u, ok := user.(*User)
+	if !ok || u.ticketID == "" {
+		return nil
+	}
+	sessions, err := passport.RequireSession(ctx)
+	if err != nil {
+		return err
+	}
+	if old, _ := sessions.Get(ctx, s.cfg.UserProperty).(string); old != "" && old != u.ticketID {
+		_ = s.endTicket(old)
+	}
+	sessions.Put(ctx, s.cfg.UserProperty, u.ticketID)
 	return nil
 }
 

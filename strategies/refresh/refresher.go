@@ -20,7 +20,7 @@ func (s *Strategy) load(id string) (*record, error) {
 	if !found {
 		return nil, errTicketEnded
 	}
-	rec, err := decodeRecord(b)
+	rec, err := s.records.decode(id, b)
 	if err != nil {
 		return nil, err
 	}

@@ -36,11 +36,15 @@ type Strategy struct {
 	// retried while the access token still works, after a transient
 	// failure.
 	backoff sync.Map
+	// records caches decoded ticket records, checked against the stored
+	// bytes on every read.
+	records recordCache
 }
 
 var (
 	_ passport.Strategy   = (*Strategy)(nil)
 	_ passport.LogoutHook = (*Strategy)(nil)
+	_ passport.LoginHook  = (*Strategy)(nil)
 )
 
 // New returns a refresh strategy configured by cfg; see [Config] for the

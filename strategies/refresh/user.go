@@ -18,6 +18,10 @@ type User struct {
 	// Profile is the profile that the OAuth2 strategy's ProfileLoader
 	// returned, when it is a JSON object.
 	Profile map[string]any `json:"profile,omitempty"`
+
+	// ticketID is the ticket of a login that has not reached the session
+	// yet; Strategy.Login puts it there.
+	ticketID string
 }
 
 // userFromProfile builds a User from a code-flow profile.
@@ -44,14 +48,17 @@ func userFromProfile(profile any) *User {
 }
 
 // SerializeUser is a [passport.SerializeFunc] for [*User]: it keeps the
-// user in the session as JSON. Other users are passed to the next
-// serializer. Register it with auth.SerializeUser(refresh.SerializeUser).
+// user's name in the session as JSON, such as {"name":"alice"}. The profile
+// stays with the ticket, where the refresh strategy restores it from, so the
+// session does not hold it twice; a user restored by the "session" strategy
+// alone has no profile. Other users are passed to the next serializer.
+// Register it with auth.SerializeUser(refresh.SerializeUser).
 func SerializeUser(_ context.Context, user any) (string, error) {
 	u, ok := user.(*User)
 	if !ok {
 		return "", passport.ErrPass
 	}
-	b, err := json.Marshal(u)
+	b, err := json.Marshal(User{Name: u.Name})
 	if err != nil {
 		return "", fmt.Errorf("refresh: cannot serialize user: %w", err)
 	}

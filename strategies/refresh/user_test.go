@@ -33,7 +33,9 @@ func TestSerializeUserRoundTrip(t *testing.T) {
 
 			user, err := refresh.DeserializeUser(context.Background(), id)
 			require.NoError(t, err)
-			assert.Equal(t, tt.user, user)
+			// The profile stays with the ticket, not in the session.
+			assert.Equal(t, &refresh.User{Name: tt.user.Name}, user)
+			assert.NotContains(t, id, "profile")
 		})
 	}
 }
