@@ -14,8 +14,10 @@ type SessionStore interface {
 	Delete(token string) error
 }
 
-// deletedPrefix marks the tombstone of a deleted session token.
-const deletedPrefix = "passport.deleted:"
+// deletedPrefix marks the tombstone of a deleted session token. It contains
+// a non-ASCII character (U+00B7), which net/http never accepts in a cookie
+// value, so a forged session cookie can never name a tombstone.
+const deletedPrefix = "passport\u00b7deleted:"
 
 // GuardStore wraps a session store so that a session, once deleted, stays
 // deleted. scs deletes a session's data on Destroy (logout) and on

@@ -113,3 +113,23 @@ func sessionCookie(t *testing.T, jar http.CookieJar, rawURL string) string {
 	t.Fatal("no session cookie")
 	return ""
 }
+
+// TestGuardStoreTombstoneNotReachableByCookie checks that a cookie naming a
+// tombstone key loads an empty session instead of failing.
+func TestGuardStoreTombstoneNotReachableByCookie(t *testing.T) {
+	sessions := scs.New()
+	inner := memstore.NewWithCleanupInterval(0)
+	sessions.Store = passport.GuardStore(inner, sessions.Lifetime)
+	require.NoError(t, sessions.Store.Delete("old-token"))
+
+	handler := sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	for _, name := range []string{"passport\u00b7deleted:old-token", "passport%C2%B7deleted:old-token"} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header.Set("Cookie", sessions.Cookie.Name+"="+name)
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		assert.Equal(t, http.StatusNoContent, rec.Code, "cookie %q", name)
+	}
+}

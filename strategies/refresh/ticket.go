@@ -421,5 +421,8 @@ func newTicketID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// storeKey is the key of a ticket in the Store, apart from session tokens.
-func storeKey(id string) string { return "passport.refresh:" + id }
+// storeKey is the key of a ticket in the Store. It contains a non-ASCII
+// character (U+00B7), which net/http never accepts in a cookie value, so a
+// forged session cookie can never make the session manager load a ticket
+// record as session data.
+func storeKey(id string) string { return "passport\u00b7refresh:" + id }
