@@ -161,8 +161,10 @@ func InfoFromContext(ctx context.Context) *Info {
 	return st.info
 }
 
-// Property returns the user that a call with [AssignProperty](name)
-// authenticated, or nil.
+// Property returns the value stored under name for the request, or nil:
+// the user that a call with [AssignProperty](name) authenticated, or what a
+// strategy stored with [SetProperty], such as the refresh strategy's
+// ticket.
 func Property(r *http.Request, name string) any {
 	return PropertyFromContext(r.Context(), name)
 }

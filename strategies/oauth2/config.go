@@ -51,7 +51,7 @@ func (s AuthStyle) xoauth2Style() xoauth2.AuthStyle {
 // field has a working zero value.
 type Config struct {
 	// AuthorizationURL is the provider's authorization endpoint, an
-	// absolute URL. Required.
+	// absolute URL. Required for the code flow, together with CallbackURL.
 	AuthorizationURL string
 	// TokenURL is the provider's token endpoint, an absolute URL.
 	// Required.
@@ -64,9 +64,9 @@ type Config struct {
 
 	// CallbackURL is the redirection URI registered with the provider.
 	// It is either absolute, or a path such as "/oauth/callback" that is
-	// resolved against each first-leg request. Required, because a
-	// request whose path equals this URL's path is the callback leg and
-	// every other request starts a flow. The comparison uses r.URL.Path
+	// resolved against each first-leg request. Required for the code
+	// flow, because a request whose path equals this URL's path is the
+	// callback leg and every other request starts a flow. The comparison uses r.URL.Path
 	// as the strategy receives it, so a router that strips a prefix
 	// must strip it from CallbackURL too.
 	CallbackURL string
