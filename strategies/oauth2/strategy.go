@@ -157,11 +157,13 @@ func (s *Strategy) handleCallback(r *http.Request, sessions passport.Session) pa
 	// Its description is shown only when the state names a pending flow,
 	// so that a forged link cannot put chosen text on the app's pages.
 	if query.Has("error") {
-		description := ""
+		code, description := query.Get("error"), ""
 		if _, ok := s.takeFlow(ctx, sessions, query.Get("state")); ok {
 			description = query.Get("error_description")
+		} else if !authorizationErrorCodes[code] {
+			code = ""
 		}
-		return authorizationDenied(query.Get("error"), description)
+		return authorizationDenied(code, description)
 	}
 
 	// The code must be present and the state must name a pending flow,
@@ -200,6 +202,19 @@ func repeatedParameter(query url.Values) string {
 		}
 	}
 	return ""
+}
+
+// authorizationErrorCodes are the error codes of an authorization response
+// (RFC 6749, section 4.1.2.1). A callback without a pending flow shows only
+// these, so a forged link cannot put chosen text in the code either.
+var authorizationErrorCodes = map[string]bool{
+	"invalid_request":           true,
+	"unauthorized_client":       true,
+	"access_denied":             true,
+	"unsupported_response_type": true,
+	"invalid_scope":             true,
+	"server_error":              true,
+	"temporarily_unavailable":   true,
 }
 
 // authorizationDenied is the failure for a callback that carries an error

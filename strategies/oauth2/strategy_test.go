@@ -288,6 +288,12 @@ func TestCallbackErrorWithoutFlowHidesDescription(t *testing.T) {
 	assert.True(t, strings.HasPrefix(res.body, "access_denied"), "message %q", res.body)
 	assert.NotContains(t, res.body, "555-0100")
 	assert.Zero(t, a.tokenCalls())
+
+	query = url.Values{"error": {"Your account is locked, call 555-0100"}, "state": {"forged"}}
+	res = a.get("/oauth/callback?" + query.Encode())
+	assert.Equal(t, http.StatusBadRequest, res.status)
+	assert.True(t, strings.HasPrefix(res.body, "authorization failed"), "message %q", res.body)
+	assert.NotContains(t, res.body, "555-0100")
 }
 
 func TestCallbackMissingCode(t *testing.T) {

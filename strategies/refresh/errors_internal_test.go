@@ -1,6 +1,8 @@
 package refresh
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -24,4 +26,14 @@ func TestSafeCode(t *testing.T) {
 			assert.Equal(t, tt.want, safeCode(tt.code))
 		})
 	}
+}
+
+// TestStoreKeyIsNoCookieValue checks that no cookie can name a ticket
+// record, so a forged session cookie cannot make the session manager load
+// one as session data.
+func TestStoreKeyIsNoCookieValue(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Cookie", "session="+storeKey(newTicketID()))
+	_, err := r.Cookie("session")
+	assert.ErrorIs(t, err, http.ErrNoCookie)
 }
