@@ -61,7 +61,7 @@ func (g *guardedStore) Find(token string) ([]byte, bool, error) {
 
 // Commit implements [SessionStore]. It drops the commit of a deleted
 // token and returns no error, so the request that made it still gets its
-// response; its cookie then refers to no session.
+// response. That response's cookie then refers to no session.
 func (g *guardedStore) Commit(token string, data []byte, expiry time.Time) error {
 	lock := g.lock(token)
 	lock.Lock()

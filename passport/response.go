@@ -134,10 +134,10 @@ func (a *Authenticator) handleError(w http.ResponseWriter, r *http.Request, err 
 	writeError(w, r, err, forceJSON)
 }
 
-// DefaultErrorHandler writes the response for err. An [*HTTPError] gives
-// its status, headers, code and message; an [*AuthenticationError] gives
-// its status and challenges; any other error is a 500 whose body does not
-// reveal the cause. The body is JSON when the request asks for JSON.
+// DefaultErrorHandler writes the response for err. An [*HTTPError] sets
+// the status, headers, code and message, and an [*AuthenticationError] the
+// status and challenges. Any other error is a 500 whose body does not
+// reveal the cause. The body is JSON when [WantsJSON] reports true.
 func DefaultErrorHandler(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, r, err, false)
 }

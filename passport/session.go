@@ -223,10 +223,11 @@ func (a *Authenticator) Logout(w http.ResponseWriter, r *http.Request) error {
 
 // LoginHook is implemented by strategies that keep per-login data outside
 // the user, such as tokens. [Authenticator.Login] calls it for every
-// registered strategy after renewing the session token, so that a strategy
-// writes to the session only when the app logs the user in: not under
-// [NoSession] or [AssignProperty], and not when a custom callback rejects
-// the user. The hook ignores users that are not its own.
+// registered strategy after renewing the session token. A strategy thus
+// writes to the session only when the app logs the user in, so neither a
+// call with [NoSession] or [AssignProperty] nor a custom callback that
+// rejects the user changes the session. The hook ignores users that are
+// not its own.
 type LoginHook interface {
 	Login(ctx context.Context, user any) error
 }

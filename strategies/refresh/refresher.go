@@ -165,8 +165,8 @@ func (s *Strategy) saveRefreshed(id string, version int64, ticket *Ticket) (*rec
 
 	current, err := s.load(id)
 	if err != nil {
-		// NOTE: the provider has issued tokens that nobody will use; they
-		// expire on their own.
+		// NOTE: the provider has issued tokens that no request will use.
+		// They expire on their own.
 		return nil, err
 	}
 	if current.Version != version {
@@ -240,7 +240,7 @@ func (rec *record) user() *User {
 }
 
 // storeUnavailable marks a store failure as transient, so that requests
-// answer 503 while the store is down.
+// get 503 while the store is down.
 func (s *Strategy) storeUnavailable(err error) error {
 	return &storeError{err: err}
 }
