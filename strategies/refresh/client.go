@@ -27,11 +27,14 @@ func (s *Strategy) Ticket(r *http.Request) *Ticket {
 // requests, when it is inside the refresh window, so what it refreshes is
 // stored for the session. It returns [ErrNotAuthenticated] once the ticket
 // has ended, and on a request that did not pass through an Authenticate
-// call, because the session is reached through that call.
+// call, because the session is reached through that call. On a request
+// that logged in with passport.NoSession, it uses the ticket of that login.
 func (s *Strategy) TokenSource(r *http.Request) xoauth2.TokenSource {
 	ctx := r.Context()
 	id := ""
-	if sessions, err := passport.RequireSession(ctx); err == nil {
+	if user, ok := passport.UserFromContext(ctx).(*User); ok && user.ticketID != "" {
+		id = user.ticketID
+	} else if sessions, err := passport.RequireSession(ctx); err == nil {
 		id, _ = sessions.Get(ctx, s.cfg.UserProperty).(string)
 	}
 	return &tokenSource{strategy: s, ctx: ctx, id: id}

@@ -450,6 +450,7 @@ func (a *app) routes() http.Handler {
 	// session: false; POST /login-second-factor verifies the password but
 	// leaves the login to a second step that never comes.
 	mux.Handle("POST /check", a.auth.With(passport.NoSession()).Authenticate("local")(http.HandlerFunc(a.profile)))
+	mux.Handle("POST /check-call", a.auth.With(passport.NoSession()).Authenticate("local")(http.HandlerFunc(a.call)))
 	mux.Handle("POST /login-second-factor", a.auth.AuthenticateCallback(func(w http.ResponseWriter, r *http.Request, res passport.Result) {
 		w.WriteHeader(http.StatusAccepted)
 	}, "local"))

@@ -44,3 +44,16 @@ func TestSecondLoginEndsFirstTicket(t *testing.T) {
 	a.mustLogin()
 	assertProfile(t, a.get("/profile"), "alice access-2")
 }
+
+// TestNoSessionLoginClient checks that the outbound client of a request
+// that logged in under passport.NoSession uses that login's ticket.
+func TestNoSessionLoginClient(t *testing.T) {
+	a := newApp(t)
+	rs := newResourceServer(t)
+	a.useResource(rs, nil)
+
+	res := a.post("/check-call", url.Values{"username": {testUser}, "password": {testPassword}})
+	assert.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+	assert.Equal(t, "200 Bearer access-1; after: access-1", res.body)
+	assert.Empty(t, a.sessionKeys())
+}
