@@ -176,7 +176,7 @@ func (a *Authenticator) Login(w http.ResponseWriter, r *http.Request, user any) 
 	if err := a.sessions.RenewToken(ctx); err != nil {
 		return fmt.Errorf("passport: cannot renew session token: %w", err)
 	}
-	for _, hook := range a.loginHooks() {
+	for _, hook := range strategiesAs[LoginHook](a) {
 		if err := hook.Login(ctx, user); err != nil {
 			return fmt.Errorf("passport: cannot log in: %w", err)
 		}
@@ -207,7 +207,7 @@ func (a *Authenticator) Logout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var errs []error
-	for _, hook := range a.logoutHooks() {
+	for _, hook := range strategiesAs[LogoutHook](a) {
 		if err := hook.Logout(ctx); err != nil {
 			errs = append(errs, err)
 		}
@@ -232,16 +232,18 @@ type LoginHook interface {
 	Login(ctx context.Context, user any) error
 }
 
-func (a *Authenticator) loginHooks() []LoginHook {
+// strategiesAs returns the registered strategies that implement T, in the
+// order they were registered.
+func strategiesAs[T any](a *Authenticator) []T {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	var hooks []LoginHook
+	var matches []T
 	for _, name := range a.order {
-		if hook, ok := a.strategies[name].(LoginHook); ok {
-			hooks = append(hooks, hook)
+		if strategy, ok := a.strategies[name].(T); ok {
+			matches = append(matches, strategy)
 		}
 	}
-	return hooks
+	return matches
 }
 
 // LogoutHook is implemented by strategies that keep data outside the
@@ -249,18 +251,6 @@ func (a *Authenticator) loginHooks() []LoginHook {
 // it while the session is still loaded.
 type LogoutHook interface {
 	Logout(ctx context.Context) error
-}
-
-func (a *Authenticator) logoutHooks() []LogoutHook {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	var hooks []LogoutHook
-	for _, name := range a.order {
-		if hook, ok := a.strategies[name].(LogoutHook); ok {
-			hooks = append(hooks, hook)
-		}
-	}
-	return hooks
 }
 
 // SetReturnTo stores path in the session as the place to continue to after

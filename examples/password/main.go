@@ -87,7 +87,7 @@ func run(ctx context.Context, o options, logger *slog.Logger) error {
 	})
 	appServer := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	servers = append(servers, appServer)
-	go serve(appServer, appListener, logger)
+	go provider.Serve(appServer, appListener, logger)
 	logger.Info("app started", "url", "http://"+appListener.Addr().String()+"/login", "token_url", o.tokenURL)
 
 	<-ctx.Done()
@@ -103,29 +103,14 @@ func run(ctx context.Context, o options, logger *slog.Logger) error {
 // startProvider starts the embedded provider, whose one user is alice with
 // the password wonderland, and returns its server and token URL.
 func startProvider(o options, logger *slog.Logger) (*http.Server, string, error) {
-	listener, err := net.Listen("tcp", o.providerAddr)
-	if err != nil {
-		return nil, "", fmt.Errorf("cannot listen on %s for the embedded provider: %w", o.providerAddr, err)
-	}
-	issuer := "http://" + listener.Addr().String()
-	p, err := provider.New(provider.Config{
-		Issuer:       issuer,
+	srv, issuer, err := provider.Listen(o.providerAddr, provider.Config{
 		ClientID:     o.clientID,
 		ClientSecret: o.clientSecret,
 		Logger:       logger.With("component", "provider"),
-	})
+	}, logger)
 	if err != nil {
-		listener.Close()
 		return nil, "", err
 	}
-	srv := &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go serve(srv, listener, logger)
 	logger.Info("embedded provider started", "issuer", issuer, "login", "alice / wonderland")
 	return srv, issuer + "/oauth2/token", nil
-}
-
-func serve(srv *http.Server, l net.Listener, logger *slog.Logger) {
-	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		logger.Error("server failed", "addr", l.Addr().String(), "error", err)
-	}
 }

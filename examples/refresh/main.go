@@ -124,7 +124,7 @@ func run(ctx context.Context, o options, logger *slog.Logger) error {
 	app := newApp(cfg)
 	appServer := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	servers = append(servers, appServer)
-	go serve(appServer, appListener, logger)
+	go provider.Serve(appServer, appListener, logger)
 	if o.authURL == "" {
 		logger.Info("demo started", "app", "http://"+appListener.Addr().String(), "login", "alice / wonderland",
 			"token_ttl", o.tokenTTL, "refresh_window", o.refreshWindow)
@@ -155,29 +155,20 @@ func refreshWindow(d time.Duration) time.Duration {
 
 // startProvider starts the embedded provider and points cfg at it.
 func startProvider(o options, appAddr string, cfg *appConfig, logger *slog.Logger) (*http.Server, error) {
-	listener, err := net.Listen("tcp", o.providerAddr)
-	if err != nil {
-		return nil, fmt.Errorf("cannot listen on %s for the embedded provider: %w", o.providerAddr, err)
-	}
-	issuer := "http://" + listener.Addr().String()
-	p, err := provider.New(provider.Config{
-		Issuer:              issuer,
+	srv, issuer, err := provider.Listen(o.providerAddr, provider.Config{
 		ClientID:            o.clientID,
 		ClientSecret:        o.clientSecret,
 		RedirectURIs:        callbackURLs(appAddr),
 		AccessTokenLifespan: o.tokenTTL,
 		Logger:              logger.With("component", "provider"),
-	})
+	}, logger)
 	if err != nil {
-		listener.Close()
 		return nil, err
 	}
 	cfg.AuthURL = issuer + "/oauth2/auth"
 	cfg.TokenURL = issuer + "/oauth2/token"
 	cfg.APIURL = issuer + "/api/data"
 	cfg.UserinfoURL = issuer + "/api/userinfo"
-	srv := &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go serve(srv, listener, logger)
 	logger.Info("embedded provider started", "issuer", issuer)
 	return srv, nil
 }
@@ -190,11 +181,5 @@ func callbackURLs(appAddr string) []string {
 		"http://" + appAddr + "/oauth/callback",
 		"http://127.0.0.1:" + port + "/oauth/callback",
 		"http://localhost:" + port + "/oauth/callback",
-	}
-}
-
-func serve(srv *http.Server, l net.Listener, logger *slog.Logger) {
-	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		logger.Error("server failed", "addr", l.Addr().String(), "error", err)
 	}
 }
