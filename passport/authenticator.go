@@ -61,7 +61,7 @@ func (a *Authenticator) Use(name string, strategy Strategy) {
 }
 
 // Unuse removes the strategy registered under name. Middleware built for it
-// answers with an error from then on.
+// reports an error outcome from then on.
 func (a *Authenticator) Unuse(name string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -182,8 +182,8 @@ func (c Call) run(r *http.Request, names []string) Result {
 
 // combineFailures merges the failures of a chain. The status and message
 // come from the failures that examined credentials, and from the others only
-// when every strategy found none, so that a strategy without credentials
-// never overrides the 401 default of one that rejected them.
+// when every strategy found none. A strategy that found no credentials thus
+// never overrides the 401 default of a strategy that rejected them.
 func combineFailures(failures []Result) Result {
 	combined := Result{Outcome: OutcomeFail}
 	var challenges []string

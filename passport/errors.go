@@ -29,8 +29,8 @@ var (
 	ErrNoSessionManager = errors.New("passport: no session manager: pass one to passport.New")
 )
 
-// AuthenticationError is what a call with [FailWithError] hands to the error
-// handler when every strategy failed.
+// AuthenticationError is the error that a call with [FailWithError] hands to
+// the error handler when every strategy failed.
 type AuthenticationError struct {
 	// Status is the failure status, 401 unless a strategy gave another.
 	Status int

@@ -65,7 +65,7 @@ func SuccessMessage(message string) Option {
 }
 
 // FailureRedirect sends the client to url when every strategy failed,
-// instead of answering with the failure status.
+// instead of responding with the failure status.
 func FailureRedirect(url string) Option {
 	return optionFunc(func(o *callOptions) { o.failureRedirect = url })
 }
@@ -98,8 +98,8 @@ func AssignProperty(name string) Option {
 	return optionFunc(func(o *callOptions) { o.assignProperty = name })
 }
 
-// RespondJSON makes failures and errors of this call answer with a JSON body
-// even when the request does not ask for JSON, as API routes need.
+// RespondJSON makes failures and errors of this call respond with a JSON
+// body even when the request does not prefer JSON, as API routes need.
 func RespondJSON() Option {
 	return optionFunc(func(o *callOptions) { o.json = true })
 }

@@ -48,7 +48,7 @@ func writeFailure(w http.ResponseWriter, r *http.Request, res Result, forceJSON 
 	writeBody(w, r, res.Status, errorBody{Error: code, Message: message}, forceJSON)
 }
 
-// writeBody writes body as JSON when the request asks for JSON or forceJSON
+// writeBody writes body as JSON when [WantsJSON] reports true or forceJSON
 // is set, and as plain text otherwise.
 func writeBody(w http.ResponseWriter, r *http.Request, status int, body errorBody, forceJSON bool) {
 	w.Header().Set("Cache-Control", "no-store")
@@ -77,8 +77,8 @@ func statusCode(status int) string {
 // WantsJSON reports whether the request prefers a JSON response. Its Accept
 // header must give application/json or a +json type a higher quality than
 // any HTML type, or the same quality and an earlier place. An Accept header
-// that names neither leaves the decision to the request's own body: JSON
-// asks for JSON.
+// that names neither leaves the decision to the request's own body, and a
+// JSON body means a JSON response.
 func WantsJSON(r *http.Request) bool {
 	jsonQ, htmlQ := -1.0, -1.0
 	jsonFirst := false

@@ -89,8 +89,8 @@ func plainSafe(s string, decoded bool) bool {
 			return false
 		}
 		if unicode.Is(unicode.Cf, r) {
-			// Format characters such as U+200B and U+202E hide what a
-			// path says.
+			// Format characters such as U+200B and U+202E hide or
+			// reorder what a path shows.
 			return false
 		}
 	}

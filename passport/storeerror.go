@@ -13,10 +13,11 @@ const SessionRetryAfter = 5 * time.Second
 
 // SessionErrorFunc returns a function for scs's SessionManager.ErrorFunc
 // that responds to a failed session load or save with 503 Service
-// Unavailable and Retry-After, instead of scs's default 500, and logs one
-// line with the method, path and error to logger at level Error. A nil logger logs
-// nothing. The body is JSON ({"error":"temporarily_unavailable",...}) when
-// the request asks for JSON, plain text otherwise.
+// Unavailable and Retry-After, instead of scs's default 500. It logs one
+// line with the method, path and error to logger at level Error, and a
+// nil logger logs nothing. The body is JSON
+// ({"error":"temporarily_unavailable",...}) when [WantsJSON] reports true,
+// and plain text otherwise.
 //
 //	sessions.Store = passport.GuardStore(redisstore.New(pool), sessions.Lifetime)
 //	sessions.ErrorFunc = passport.SessionErrorFunc(logger)

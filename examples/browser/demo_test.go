@@ -137,7 +137,7 @@ func waitListening(exited <-chan struct{}, addrs ...string) error {
 	return nil
 }
 
-// stopDemo asks the demo to shut down, and kills it after stopTimeout.
+// stopDemo sends the demo SIGTERM, and kills it after stopTimeout.
 func stopDemo(cmd *exec.Cmd, exited <-chan struct{}) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		_ = cmd.Process.Kill()

@@ -21,8 +21,8 @@ import (
 	"github.com/go-passport/passport/strategies/refresh"
 )
 
-// appConfig is what the demo app needs to know about its OAuth 2.0
-// provider.
+// appConfig is the demo app's configuration: its OAuth 2.0 provider's
+// endpoints and client, the refresh window and the logger.
 type appConfig struct {
 	AuthURL      string
 	TokenURL     string
@@ -117,7 +117,7 @@ func (a *app) Handler() http.Handler {
 	// session cookie Secure on requests that arrived over TLS.
 	r.Use(passport.SecureCookies)
 	r.Use(a.sessions.LoadAndSave)
-	// HEAD is answered as GET, as browsers and monitors expect.
+	// HEAD requests run the GET handlers, as browsers and monitors expect.
 	r.Use(middleware.GetHead)
 
 	main := a.auth.Authenticate("main")
@@ -138,8 +138,8 @@ func (a *app) Handler() http.Handler {
 	return r
 }
 
-// returnTo is where a login continues: the sanitized callback parameter, or
-// the profile page.
+// returnTo returns the path a login continues to: the sanitized callback
+// parameter, or the profile page.
 func returnTo(r *http.Request) string {
 	return passport.SafeReturnTo(r.URL.Query().Get("callback"), "/profile")
 }
@@ -253,7 +253,7 @@ func (a *app) data(w http.ResponseWriter, r *http.Request) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil || resp.StatusCode != http.StatusOK {
-		a.log.Warn("resource server refused the call", "status", resp.StatusCode)
+		a.log.Warn("resource server call failed", "status", resp.StatusCode)
 		writeJSON(w, http.StatusBadGateway, map[string]string{"error": "upstream_failed", "message": fmt.Sprintf("the resource server answered %d", resp.StatusCode)})
 		return
 	}

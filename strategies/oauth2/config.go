@@ -45,8 +45,8 @@ func (s AuthStyle) xoauth2Style() xoauth2.AuthStyle {
 }
 
 // Config configures a [Strategy]. TokenURL and ClientID are required.
-// AuthorizationURL and CallbackURL are required together for the code flow;
-// leave both empty for a strategy that only makes token calls, such as the
+// AuthorizationURL and CallbackURL are required together for the code flow.
+// Leave both empty for a strategy that only makes token calls, such as the
 // one a password-grant setup hands to the refresh strategy. Every other
 // field has a working zero value.
 type Config struct {

@@ -39,7 +39,7 @@ type Config struct {
 	UserProperty string
 
 	// AuthenticationURL is where unauthenticated browsers are sent, such as
-	// "/login". Empty means answer 401 instead.
+	// "/login". Empty means they get 401 instead.
 	AuthenticationURL string
 
 	// CallbackParameter is the query parameter of AuthenticationURL that

@@ -119,7 +119,7 @@ func (s *Strategy) Authenticate(r *http.Request) passport.Result {
 }
 
 // unauthenticated redirects browsers to AuthenticationURL, with the
-// request's path and query in CallbackParameter, and answers API requests
+// request's path and query in CallbackParameter, and fails API requests
 // with 401 JSON.
 func (s *Strategy) unauthenticated(r *http.Request) passport.Result {
 	if s.wantsJSON(r) || s.cfg.AuthenticationURL == "" {

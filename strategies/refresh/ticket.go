@@ -99,8 +99,8 @@ func newTicket(tok *oauth2.Token, now time.Time, defaultExpiresIn time.Duration)
 	return t
 }
 
-// record is what the Store keeps for one ticket. Version grows with each
-// refresh; LoggedOut marks a ticket ended by a logout, kept until it expires
+// record is the Store's entry for one ticket. Version grows with each
+// refresh. LoggedOut marks a ticket ended by a logout, kept until it expires
 // so that a refresh finishing after the logout does not bring it back.
 type record struct {
 	Version   int64   `json:"v"`
@@ -417,7 +417,9 @@ func (r *recordReader) finish() error {
 // newTicketID returns a random ticket ID of 128 bits.
 func newTicketID() string {
 	b := make([]byte, 16)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails since Go 1.24.
+	// Since Go 1.24, crypto/rand.Read crashes the program instead of
+	// returning an error.
+	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 

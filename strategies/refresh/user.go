@@ -50,7 +50,7 @@ func userFromProfile(profile any) *User {
 // SerializeUser is a [passport.SerializeFunc] for [*User]: it keeps the
 // user's name in the session as JSON, such as {"name":"alice"}. The profile
 // stays with the ticket, where the refresh strategy restores it from, so the
-// session does not hold it twice; a user restored by the "session" strategy
+// session does not hold it twice. A user restored by the "session" strategy
 // alone has no profile. Other users are passed to the next serializer.
 // Register it with auth.SerializeUser(refresh.SerializeUser).
 func SerializeUser(_ context.Context, user any) (string, error) {

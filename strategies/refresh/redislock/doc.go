@@ -49,11 +49,11 @@
 // that requests fail fast while Redis is down.
 //
 // While the lease lasts and Redis keeps its data, at most one process
-// holds the lock of a key. The lock does NOT guarantee that when a
-// holder works past its lease (a process paused by the operating system
-// or a debugger), when a Redis primary fails over to a replica that had
-// not received the key yet, or when a Redis server restarts without
-// persistence. Redis measures the lease with its own clock, so clock skew
+// holds the lock of a key. The lock does NOT guarantee that in three
+// cases: a holder that works past its lease (a process paused by the
+// operating system or a debugger), a Redis primary that fails over to a
+// replica that had not received the key yet, and a Redis server that
+// restarts without persistence. Redis measures the lease with its own clock, so clock skew
 // between app hosts does not shorten it, but a Redis host whose clock
 // jumps forward can expire keys early. Redsync's multi-server Redlock
 // mode is not used.
